@@ -1,0 +1,1 @@
+//! consumer-worker (see its issue).

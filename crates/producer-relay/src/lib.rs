@@ -1,0 +1,1 @@
+//! producer-relay (see its issue).

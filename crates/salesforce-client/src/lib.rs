@@ -1,0 +1,1 @@
+//! salesforce-client (see its issue).

@@ -1,0 +1,1 @@
+//! salesforce-sim (see its issue).

@@ -1,0 +1,1 @@
+//! stripe-client (see its issue).

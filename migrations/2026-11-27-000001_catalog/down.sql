@@ -1,0 +1,5 @@
+DROP TABLE inbound_deliveries;
+DROP TRIGGER outbox_notify ON outbox;
+DROP FUNCTION outbox_notify();
+DROP TABLE outbox;
+DROP TABLE customers;

@@ -1,0 +1,63 @@
+# Assembles Apache Kafka from the official artifacts on Maven Central (kafka_2.13 and its runtime
+# dependencies, fetched with mvn into .cache/kafka/libs), formats a single KRaft node and starts it on
+# 127.0.0.1:9092. Idempotent. Exports KAFKA_BROKERS.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+export KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:9092}
+KAFKA_LIBS="$CACHE/kafka/libs"
+KAFKA_DIR="$RUN/kafka"
+
+kafka_fetch() {
+  [[ -f "$KAFKA_LIBS/.complete" ]] && return 0
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v mvn >/dev/null || apt_install maven
+  log "fetching Apache Kafka from Maven Central"
+  rm -rf "$KAFKA_LIBS"
+  mvn -q -B -f "$ROOT/scripts/lib/kafka-pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime
+  touch "$KAFKA_LIBS/.complete"
+}
+
+kafka_up() {
+  port_open 127.0.0.1 9092 && return 0
+  kafka_fetch
+  mkdir -p "$KAFKA_DIR"
+  cat >"$KAFKA_DIR/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:9093
+listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093
+advertised.listeners=PLAINTEXT://127.0.0.1:9092
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$KAFKA_DIR/data
+num.partitions=12
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=12
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=24
+PROPS
+  cat >"$KAFKA_DIR/log4j2.yaml" <<'LOG'
+Configuration:
+  Appenders:
+    Console: { name: STDOUT, PatternLayout: { pattern: "[%d] %p %m (%c)%n" } }
+  Loggers:
+    Root: { level: WARN, AppenderRef: [ { ref: STDOUT } ] }
+    Logger: [ { name: kafka.server.KafkaServer, level: INFO }, { name: kafka.Kafka, level: INFO } ]
+LOG
+  local cp="$KAFKA_LIBS/*"
+  if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
+    log "formatting Kafka storage (KRaft)"
+    java -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+      -c "$KAFKA_DIR/server.properties" >"$RUN/log/kafka-format.log" 2>&1 ||
+      die "kafka storage format failed; see $RUN/log/kafka-format.log"
+  fi
+  log "starting Kafka on 127.0.0.1:9092"
+  start_bg kafka java -Xms512m -Xmx1g -XX:+UseG1GC -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" \
+    -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties"
+  wait_port 127.0.0.1 9092 kafka 90
+}
