@@ -1,1 +1,39 @@
-//! api (see its issue).
+//! The catalog's HTTP API: customers under /v1/customers, webhook receivers, health and readiness. Stateless,
+//! so that many copies can run behind a load balancer. It must never call Stripe, Salesforce or Kafka on a
+//! request's path: every change leaves through the outbox, in the transaction that made it.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod state;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+pub use config::ApiConfig;
+pub use state::AppState;
+
+/// Builds the server on `listener` (port 0 in tests). The caller awaits it; it stops on SIGTERM/SIGINT after
+/// finishing in-flight requests.
+pub fn run(config: ApiConfig, listener: TcpListener) -> anyhow::Result<Server> {
+    let state = web::Data::new(AppState::new(&config)?);
+    let max_body = config.max_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(extract::json_config(max_body))
+            .app_data(extract::path_config())
+            .app_data(extract::query_config())
+            .app_data(web::PayloadConfig::new(max_body))
+            .configure(routes::configure)
+    })
+    .shutdown_timeout(30)
+    .listen(listener)?;
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,8 +1,18 @@
 //! The local customer catalog: diesel schema, query functions (they take a connection, never a pool, so they
-//! compose inside one transaction), the transactional outbox, and the shared customer base model that Stripe's
-//! customer and Salesforce's Contact map to. It must never talk to Kafka or to an external system.
+//! compose inside one transaction), the transactional outbox, the inbound delivery log, and the shared customer
+//! base model that Stripe's customer and Salesforce's Contact map to. It must never talk to Kafka or to an
+//! external system: every effect outside the database leaves through the outbox.
 
+pub mod catalog;
+pub mod customer;
+pub mod db;
 pub mod fields;
+pub mod inbound;
+pub mod outbox;
 pub mod schema;
+pub mod secret;
 
+pub use catalog::{CatalogError, ChangeContext, CustomerPatch};
+pub use customer::Customer;
 pub use fields::{CustomerFields, ExternalCustomer, join_name, split_name};
+pub use secret::Secret;

@@ -1,0 +1,69 @@
+//! The api's configuration, read once at start from `API_*` environment variables:
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `API_LISTEN` | address to listen on | `127.0.0.1:8080` |
+//! | `API_DATABASE_URL` | PostgreSQL URL (secret) | required |
+//! | `API_DB_POOL_SIZE` | connections in the pool | `16` |
+//! | `API_KAFKA_BROKERS` | Kafka bootstrap servers, for readiness | `127.0.0.1:9092` |
+//! | `API_MAX_BODY_BYTES` | largest accepted request body | `16384` |
+//! | `API_WORKERS` | HTTP worker threads | number of cores |
+//! | `API_LOG_JSON` | JSON log lines instead of human ones | `false` |
+
+use model::Secret;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiConfig {
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    pub database_url: Secret<String>,
+    #[serde(default = "default_pool_size")]
+    pub db_pool_size: usize,
+    #[serde(default = "default_brokers")]
+    pub kafka_brokers: String,
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    #[serde(default)]
+    pub workers: Option<usize>,
+    #[serde(default)]
+    pub log_json: bool,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_pool_size() -> usize {
+    16
+}
+fn default_brokers() -> String {
+    "127.0.0.1:9092".into()
+}
+fn default_max_body() -> usize {
+    16 * 1024
+}
+
+impl ApiConfig {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let config: Self = envy::prefixed("API_").from_env()?;
+        anyhow::ensure!(config.db_pool_size > 0, "API_DB_POOL_SIZE must be positive");
+        anyhow::ensure!(
+            config.max_body_bytes >= 256,
+            "API_MAX_BODY_BYTES must be at least 256"
+        );
+        Ok(config)
+    }
+
+    /// A configuration for tests and tools: defaults, with this database.
+    pub fn for_database(database_url: &str) -> Self {
+        Self {
+            listen: "127.0.0.1:0".into(),
+            database_url: Secret::new(database_url.into()),
+            db_pool_size: 8,
+            kafka_brokers: default_brokers(),
+            max_body_bytes: default_max_body(),
+            workers: Some(2),
+            log_json: false,
+        }
+    }
+}

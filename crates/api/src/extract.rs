@@ -1,0 +1,132 @@
+//! Request extractors and the extractor error mapping: malformed JSON is a 400, JSON of the wrong shape a
+//! 422, a body over the limit a 413.
+
+use std::future::{Ready, ready};
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde_json::error::Category;
+use telemetry::TraceParent;
+
+use crate::error::ApiError;
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _| json_error(err, limit).into())
+}
+
+fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) if e.classify() == Category::Data => {
+            ApiError::validation(data_error_field(&e.to_string()), e.to_string())
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
+        e => ApiError::BadRequest(e.to_string()),
+    }
+}
+
+/// The field a serde data error names (`missing field `email``, `unknown field `x``), if any.
+fn data_error_field(message: &str) -> String {
+    message.split('`').nth(1).unwrap_or("body").to_owned()
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NotFound.into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|e: QueryPayloadError, _| {
+        let message = e.to_string();
+        ApiError::validation(data_error_field(&message), message).into()
+    })
+}
+
+/// The request's trace context: its valid `traceparent` header, or a new trace.
+pub struct Trace(pub TraceParent);
+
+impl FromRequest for Trace {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let tp = req
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(TraceParent::parse)
+            .unwrap_or_else(TraceParent::generate);
+        ready(Ok(Trace(tp)))
+    }
+}
+
+/// The version a write expects, from `If-Match: "<version>"`; absent or `*` means any version.
+pub struct IfMatch(pub Option<i64>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            parse_if_match(
+                req.headers()
+                    .get("if-match")
+                    .map(|v| v.to_str().unwrap_or("\u{0}")),
+            )
+            .map(IfMatch),
+        )
+    }
+}
+
+fn parse_if_match(value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(value) = value.map(str::trim) else {
+        return Ok(None);
+    };
+    if value == "*" {
+        return Ok(None);
+    }
+    let tag = value.strip_prefix("W/").unwrap_or(value);
+    tag.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(tag)
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| ApiError::InvalidHeader {
+            header: "If-Match",
+            message: "If-Match must be the customer's ETag, e.g. \"3\"".into(),
+        })
+}
+
+/// The ETag of a customer version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_accepts_etags_and_rejects_garbage() {
+        assert_eq!(parse_if_match(None).ok(), Some(None));
+        assert_eq!(parse_if_match(Some("*")).ok(), Some(None));
+        assert_eq!(parse_if_match(Some("\"3\"")).ok(), Some(Some(3)));
+        assert_eq!(parse_if_match(Some("W/\"4\"")).ok(), Some(Some(4)));
+        assert_eq!(parse_if_match(Some("7")).ok(), Some(Some(7)));
+        assert!(parse_if_match(Some("\"abc\"")).is_err());
+    }
+
+    #[test]
+    fn serde_errors_name_their_field() {
+        assert_eq!(
+            data_error_field("missing field `email` at line 1 column 2"),
+            "email"
+        );
+        assert_eq!(data_error_field("invalid type"), "body");
+    }
+}

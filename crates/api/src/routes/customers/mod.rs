@@ -1,0 +1,8 @@
+//! /v1/customers: the local catalog.
+
+pub mod body;
+pub mod create;
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod update;

@@ -1,0 +1,39 @@
+//! Liveness and readiness for the load balancer.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+
+use crate::state::AppState;
+
+/// The process is up.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The process can serve: PostgreSQL and Kafka answer. 503 (with which one failed) otherwise.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let timeout = Duration::from_secs(2);
+    let database = tokio::time::timeout(timeout, database_ok(&state))
+        .await
+        .unwrap_or(false);
+    let kafka = state.kafka_reachable(timeout).await;
+    let body = json!({"database": database, "kafka": kafka});
+    if database && kafka {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn database_ok(state: &AppState) -> bool {
+    let Ok(mut conn) = state.pool.get().await else {
+        return false;
+    };
+    diesel::sql_query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .is_ok()
+}

@@ -1,0 +1,193 @@
+//! Changes to the catalog. Each writes the customer row and its outbox events in one transaction, one event
+//! per integration the change must reach (never back to its origin); a change that changes nothing writes
+//! nothing.
+
+use chrono::Utc;
+use diesel::result::{DatabaseErrorKind, Error as DbError};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
+use uuid::Uuid;
+
+use crate::customer::{self, Customer, NewCustomer};
+use crate::fields::CustomerFields;
+use crate::outbox;
+
+/// Why a change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("a customer with this email already exists")]
+    EmailTaken,
+    #[error("no customer with this id")]
+    NotFound,
+    #[error("the customer is at version {current}, not {expected}")]
+    VersionMismatch { expected: i64, current: i64 },
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+/// Who made a change and how to trace it.
+#[derive(Debug, Clone)]
+pub struct ChangeContext {
+    pub origin: Origin,
+    pub traceparent: Option<String>,
+}
+
+impl ChangeContext {
+    pub fn local(traceparent: Option<String>) -> Self {
+        Self {
+            origin: Origin::Local,
+            traceparent,
+        }
+    }
+}
+
+/// Fields to change; `None` leaves a field as it is. `phone: Some(None)` clears the phone.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<Option<String>>,
+}
+
+impl CustomerPatch {
+    fn apply(&self, f: &CustomerFields) -> CustomerFields {
+        CustomerFields {
+            name: self.name.clone().unwrap_or_else(|| f.name.clone()),
+            email: self.email.clone().unwrap_or_else(|| f.email.clone()),
+            phone: self.phone.clone().unwrap_or_else(|| f.phone.clone()),
+        }
+    }
+}
+
+fn map_unique(e: DbError) -> CatalogError {
+    match e {
+        DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => CatalogError::EmailTaken,
+        e => CatalogError::Database(e),
+    }
+}
+
+fn check_version(c: &Customer, expected: Option<i64>) -> Result<(), CatalogError> {
+    match expected {
+        Some(expected) if expected != c.version => Err(CatalogError::VersionMismatch {
+            expected,
+            current: c.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The events announcing `action` on `c` to every integration but the origin's.
+fn events_for(c: &Customer, action: Action, ctx: &ChangeContext) -> Vec<(Topic, CustomerEvent)> {
+    Integration::targets(ctx.origin)
+        .map(|integration| {
+            let event = CustomerEvent {
+                event_id: Uuid::now_v7(),
+                schema_version: SCHEMA_VERSION,
+                action,
+                origin: ctx.origin,
+                customer_id: Some(c.id),
+                external_id: None,
+                customer: Some(CustomerSnapshot {
+                    name: c.name.clone(),
+                    email: c.email.clone(),
+                    phone: c.phone.clone(),
+                    version: Some(c.version),
+                }),
+                occurred_at: Utc::now(),
+                delivery_id: None,
+            };
+            (Topic::new(integration, action), event)
+        })
+        .collect()
+}
+
+async fn announce(
+    conn: &mut AsyncPgConnection,
+    c: &Customer,
+    action: Action,
+    ctx: &ChangeContext,
+) -> Result<(), CatalogError> {
+    outbox::enqueue_all(
+        conn,
+        &events_for(c, action, ctx),
+        ctx.traceparent.as_deref(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Creates a customer with a new id.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    fields: &CustomerFields,
+    ctx: &ChangeContext,
+) -> Result<Customer, CatalogError> {
+    conn.transaction(|conn| {
+        async move {
+            let new = NewCustomer {
+                id: Uuid::now_v7(),
+                name: &fields.name,
+                email: &fields.email,
+                phone: fields.phone.as_deref(),
+            };
+            let c = customer::insert(conn, &new).await.map_err(map_unique)?;
+            announce(conn, &c, Action::Created, ctx).await?;
+            Ok(c)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Applies `patch` if the customer is at `expected_version` (when given). Returns the customer and whether
+/// anything changed.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    patch: &CustomerPatch,
+    expected_version: Option<i64>,
+    ctx: &ChangeContext,
+) -> Result<(Customer, bool), CatalogError> {
+    conn.transaction(|conn| {
+        async move {
+            let current = customer::find_for_update(conn, id)
+                .await?
+                .ok_or(CatalogError::NotFound)?;
+            check_version(&current, expected_version)?;
+            let wanted = patch.apply(&current.fields());
+            if wanted == current.fields() {
+                return Ok((current, false));
+            }
+            let c = customer::overwrite(conn, id, &wanted)
+                .await
+                .map_err(map_unique)?;
+            announce(conn, &c, Action::Updated, ctx).await?;
+            Ok((c, true))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Deletes the customer if it is at `expected_version` (when given); returns its last state.
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: Option<i64>,
+    ctx: &ChangeContext,
+) -> Result<Customer, CatalogError> {
+    conn.transaction(|conn| {
+        async move {
+            let current = customer::find_for_update(conn, id)
+                .await?
+                .ok_or(CatalogError::NotFound)?;
+            check_version(&current, expected_version)?;
+            customer::remove(conn, id).await?;
+            announce(conn, &current, Action::Deleted, ctx).await?;
+            Ok(current)
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,109 @@
+//! The transactional outbox: events are inserted in the caller's transaction and published by producer-relay.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use events::{CustomerEvent, Topic, headers};
+use serde_json::{Map, Value, json};
+
+use crate::schema::outbox;
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewRow {
+    event_id: uuid::Uuid,
+    topic: String,
+    partition_key: String,
+    headers: Value,
+    payload: Value,
+}
+
+/// A row waiting to be published.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub topic: String,
+    pub partition_key: String,
+    pub headers: Value,
+    pub payload: Value,
+}
+
+fn row(topic: Topic, event: &CustomerEvent, traceparent: Option<&str>) -> QueryResult<NewRow> {
+    let mut h = Map::new();
+    h.insert(headers::EVENT_ID.into(), json!(event.event_id.to_string()));
+    h.insert(headers::EVENT_TYPE.into(), json!(event.action.event_type()));
+    h.insert(headers::ORIGIN.into(), json!(event.origin.as_str()));
+    h.insert(
+        headers::SCHEMA_VERSION.into(),
+        json!(event.schema_version.to_string()),
+    );
+    if let Some(tp) = traceparent {
+        h.insert(headers::TRACEPARENT.into(), json!(tp));
+    }
+    Ok(NewRow {
+        event_id: event.event_id,
+        topic: topic.to_string(),
+        partition_key: event.partition_key(),
+        headers: Value::Object(h),
+        payload: serde_json::to_value(event)
+            .map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
+    })
+}
+
+/// Adds events to the outbox in one statement (so relays are woken once). Call inside the transaction that
+/// made the change.
+pub async fn enqueue_all(
+    conn: &mut AsyncPgConnection,
+    events: &[(Topic, CustomerEvent)],
+    traceparent: Option<&str>,
+) -> QueryResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events
+        .iter()
+        .map(|(topic, event)| row(*topic, event, traceparent))
+        .collect::<QueryResult<Vec<_>>>()?;
+    diesel::insert_into(outbox::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds one event to the outbox.
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    topic: Topic,
+    event: &CustomerEvent,
+    traceparent: Option<&str>,
+) -> QueryResult<()> {
+    enqueue_all(conn, &[(topic, event.clone())], traceparent).await
+}
+
+/// The oldest `limit` rows of one lane.
+pub async fn lane_batch(
+    conn: &mut AsyncPgConnection,
+    lane: i16,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::lane.eq(lane))
+        .order(outbox::id)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Removes rows once Kafka acknowledged them.
+pub async fn remove(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids)))
+        .execute(conn)
+        .await
+}
+
+/// How many rows are waiting (for readiness, metrics and tests).
+pub async fn pending(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    outbox::table.count().get_result(conn).await
+}
