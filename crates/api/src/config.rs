@@ -47,10 +47,7 @@ impl ApiConfig {
     pub fn from_env() -> anyhow::Result<Self> {
         let config: Self = envy::prefixed("API_").from_env()?;
         anyhow::ensure!(config.db_pool_size > 0, "API_DB_POOL_SIZE must be positive");
-        anyhow::ensure!(
-            config.max_body_bytes >= 256,
-            "API_MAX_BODY_BYTES must be at least 256"
-        );
+        anyhow::ensure!(config.max_body_bytes >= 256, "API_MAX_BODY_BYTES must be at least 256");
         Ok(config)
     }
 

@@ -13,10 +13,7 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{message}")]
-    InvalidHeader {
-        header: &'static str,
-        message: String,
-    },
+    InvalidHeader { header: &'static str, message: String },
     #[error("{message}")]
     Validation { field: String, message: String },
     #[error("a customer with this email already exists")]
@@ -37,10 +34,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::Validation { field: field.into(), message: message.into() }
     }
 
     fn code(&self) -> &'static str {

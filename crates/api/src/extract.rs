@@ -11,9 +11,7 @@ use telemetry::TraceParent;
 use crate::error::ApiError;
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _| json_error(err, limit).into())
+    web::JsonConfig::default().limit(limit).error_handler(move |err, _| json_error(err, limit).into())
 }
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
@@ -32,7 +30,8 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
 
 /// The field a serde data error names (`missing field `email``, `unknown field `x``), if any.
 fn data_error_field(message: &str) -> String {
-    message.split('`').nth(1).unwrap_or("body").to_owned()
+    let named = message.starts_with("missing field") || message.starts_with("unknown field");
+    named.then(|| message.split('`').nth(1)).flatten().unwrap_or("body").to_owned()
 }
 
 pub fn path_config() -> web::PathConfig {
@@ -72,14 +71,7 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            parse_if_match(
-                req.headers()
-                    .get("if-match")
-                    .map(|v| v.to_str().unwrap_or("\u{0}")),
-            )
-            .map(IfMatch),
-        )
+        ready(parse_if_match(req.headers().get("if-match").map(|v| v.to_str().unwrap_or("\u{0}"))).map(IfMatch))
     }
 }
 
@@ -91,15 +83,12 @@ fn parse_if_match(value: Option<&str>) -> Result<Option<i64>, ApiError> {
         return Ok(None);
     }
     let tag = value.strip_prefix("W/").unwrap_or(value);
-    tag.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(tag)
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| ApiError::InvalidHeader {
+    tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag).parse::<i64>().map(Some).map_err(|_| {
+        ApiError::InvalidHeader {
             header: "If-Match",
             message: "If-Match must be the customer's ETag, e.g. \"3\"".into(),
-        })
+        }
+    })
 }
 
 /// The ETag of a customer version.
@@ -123,10 +112,8 @@ mod tests {
 
     #[test]
     fn serde_errors_name_their_field() {
-        assert_eq!(
-            data_error_field("missing field `email` at line 1 column 2"),
-            "email"
-        );
-        assert_eq!(data_error_field("invalid type"), "body");
+        assert_eq!(data_error_field("missing field `email` at line 1 column 2"), "email");
+        assert_eq!(data_error_field("unknown field `admin`, expected one of `name`"), "admin");
+        assert_eq!(data_error_field("invalid type: integer `7`, expected a string"), "body");
     }
 }

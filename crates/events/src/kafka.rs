@@ -56,8 +56,7 @@ impl KafkaSettings {
 
     /// Plan topic of a broker-side name, if it is one of ours.
     pub fn plan_topic(&self, name: &str) -> Option<Topic> {
-        name.strip_prefix(self.topic_prefix.as_str())
-            .and_then(Topic::parse)
+        name.strip_prefix(self.topic_prefix.as_str()).and_then(Topic::parse)
     }
 
     fn base(&self) -> ClientConfig {
@@ -92,21 +91,12 @@ impl KafkaSettings {
     }
 
     /// Creates the plan's topics with the configured partition count; existing topics are left alone.
-    pub async fn ensure_topics(
-        &self,
-        topics: impl IntoIterator<Item = Topic>,
-    ) -> anyhow::Result<()> {
+    pub async fn ensure_topics(&self, topics: impl IntoIterator<Item = Topic>) -> anyhow::Result<()> {
         let admin: AdminClient<DefaultClientContext> = self.base().create()?;
         let names: Vec<String> = topics.into_iter().map(|t| self.topic_name(t)).collect();
         let new: Vec<NewTopic<'_>> = names
             .iter()
-            .map(|n| {
-                NewTopic::new(
-                    n,
-                    self.partitions,
-                    TopicReplication::Fixed(self.replication),
-                )
-            })
+            .map(|n| NewTopic::new(n, self.partitions, TopicReplication::Fixed(self.replication)))
             .collect();
         let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
         for result in admin.create_topics(&new, &opts).await? {

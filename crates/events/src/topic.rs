@@ -104,17 +104,12 @@ pub struct Topic {
 
 impl Topic {
     pub fn new(integration: Integration, action: Action) -> Self {
-        Self {
-            integration,
-            action,
-        }
+        Self { integration, action }
     }
 
     /// Every topic of one integration.
     pub fn of(integration: Integration) -> impl Iterator<Item = Topic> {
-        Action::ALL
-            .into_iter()
-            .map(move |a| Topic::new(integration, a))
+        Action::ALL.into_iter().map(move |a| Topic::new(integration, a))
     }
 
     /// Every topic of the plan.
@@ -130,12 +125,7 @@ impl Topic {
 
 impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}-customer-{}",
-            self.integration.as_str(),
-            self.action.as_str()
-        )
+        write!(f, "{}-customer-{}", self.integration.as_str(), self.action.as_str())
     }
 }
 

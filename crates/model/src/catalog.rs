@@ -35,10 +35,7 @@ pub struct ChangeContext {
 
 impl ChangeContext {
     pub fn local(traceparent: Option<String>) -> Self {
-        Self {
-            origin: Origin::Local,
-            traceparent,
-        }
+        Self { origin: Origin::Local, traceparent }
     }
 }
 
@@ -69,10 +66,7 @@ fn map_unique(e: DbError) -> CatalogError {
 
 fn check_version(c: &Customer, expected: Option<i64>) -> Result<(), CatalogError> {
     match expected {
-        Some(expected) if expected != c.version => Err(CatalogError::VersionMismatch {
-            expected,
-            current: c.version,
-        }),
+        Some(expected) if expected != c.version => Err(CatalogError::VersionMismatch { expected, current: c.version }),
         _ => Ok(()),
     }
 }
@@ -108,12 +102,7 @@ async fn announce(
     action: Action,
     ctx: &ChangeContext,
 ) -> Result<(), CatalogError> {
-    outbox::enqueue_all(
-        conn,
-        &events_for(c, action, ctx),
-        ctx.traceparent.as_deref(),
-    )
-    .await?;
+    outbox::enqueue_all(conn, &events_for(c, action, ctx), ctx.traceparent.as_deref()).await?;
     Ok(())
 }
 
@@ -151,17 +140,13 @@ pub async fn update(
 ) -> Result<(Customer, bool), CatalogError> {
     conn.transaction(|conn| {
         async move {
-            let current = customer::find_for_update(conn, id)
-                .await?
-                .ok_or(CatalogError::NotFound)?;
+            let current = customer::find_for_update(conn, id).await?.ok_or(CatalogError::NotFound)?;
             check_version(&current, expected_version)?;
             let wanted = patch.apply(&current.fields());
             if wanted == current.fields() {
                 return Ok((current, false));
             }
-            let c = customer::overwrite(conn, id, &wanted)
-                .await
-                .map_err(map_unique)?;
+            let c = customer::overwrite(conn, id, &wanted).await.map_err(map_unique)?;
             announce(conn, &c, Action::Updated, ctx).await?;
             Ok((c, true))
         }
@@ -179,9 +164,7 @@ pub async fn delete(
 ) -> Result<Customer, CatalogError> {
     conn.transaction(|conn| {
         async move {
-            let current = customer::find_for_update(conn, id)
-                .await?
-                .ok_or(CatalogError::NotFound)?;
+            let current = customer::find_for_update(conn, id).await?.ok_or(CatalogError::NotFound)?;
             check_version(&current, expected_version)?;
             customer::remove(conn, id).await?;
             announce(conn, &current, Action::Deleted, ctx).await?;

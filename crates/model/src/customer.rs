@@ -24,11 +24,7 @@ pub struct Customer {
 
 impl Customer {
     pub fn fields(&self) -> CustomerFields {
-        CustomerFields {
-            name: self.name.clone(),
-            email: self.email.clone(),
-            phone: self.phone.clone(),
-        }
+        CustomerFields { name: self.name.clone(), email: self.email.clone(), phone: self.phone.clone() }
     }
 }
 
@@ -42,61 +38,28 @@ pub(crate) struct NewCustomer<'a> {
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Customer>> {
-    customers::table
-        .find(id)
-        .select(Customer::as_select())
-        .first(conn)
-        .await
-        .optional()
+    customers::table.find(id).select(Customer::as_select()).first(conn).await.optional()
 }
 
 /// Locks the row for the rest of the transaction.
-pub(crate) async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<Customer>> {
-    customers::table
-        .find(id)
-        .select(Customer::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+pub(crate) async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Customer>> {
+    customers::table.find(id).select(Customer::as_select()).for_update().first(conn).await.optional()
 }
 
 /// Up to `limit` customers with ids after `after`, in id order (ids are UUIDv7, so this is creation order).
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    after: Option<Uuid>,
-    limit: i64,
-) -> QueryResult<Vec<Customer>> {
-    let mut q = customers::table
-        .select(Customer::as_select())
-        .order(customers::id)
-        .limit(limit)
-        .into_boxed();
+pub async fn list(conn: &mut AsyncPgConnection, after: Option<Uuid>, limit: i64) -> QueryResult<Vec<Customer>> {
+    let mut q = customers::table.select(Customer::as_select()).order(customers::id).limit(limit).into_boxed();
     if let Some(after) = after {
         q = q.filter(customers::id.gt(after));
     }
     q.load(conn).await
 }
 
-pub(crate) async fn insert(
-    conn: &mut AsyncPgConnection,
-    new: &NewCustomer<'_>,
-) -> QueryResult<Customer> {
-    diesel::insert_into(customers::table)
-        .values(new)
-        .returning(Customer::as_returning())
-        .get_result(conn)
-        .await
+pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewCustomer<'_>) -> QueryResult<Customer> {
+    diesel::insert_into(customers::table).values(new).returning(Customer::as_returning()).get_result(conn).await
 }
 
-pub(crate) async fn overwrite(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    f: &CustomerFields,
-) -> QueryResult<Customer> {
+pub(crate) async fn overwrite(conn: &mut AsyncPgConnection, id: Uuid, f: &CustomerFields) -> QueryResult<Customer> {
     diesel::update(customers::table.find(id))
         .set((
             customers::name.eq(&f.name),
@@ -111,9 +74,7 @@ pub(crate) async fn overwrite(
 }
 
 pub(crate) async fn remove(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
-    diesel::delete(customers::table.find(id))
-        .execute(conn)
-        .await
+    diesel::delete(customers::table.find(id)).execute(conn).await
 }
 
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {

@@ -34,10 +34,7 @@ pub fn split_name(full: &str) -> (Option<String>, String) {
     match full.rsplit_once(char::is_whitespace) {
         Some((first, last)) => {
             let first = first.trim_end();
-            (
-                Some(first.to_owned()).filter(|f| !f.is_empty()),
-                last.to_owned(),
-            )
+            (Some(first.to_owned()).filter(|f| !f.is_empty()), last.to_owned())
         }
         None => (None, full.to_owned()),
     }
@@ -62,10 +59,7 @@ mod tests {
 
     #[test]
     fn the_last_word_is_the_last_name() {
-        assert_eq!(
-            split_name(" Ada  King Lovelace "),
-            (Some("Ada  King".to_owned()), "Lovelace".to_owned())
-        );
+        assert_eq!(split_name(" Ada  King Lovelace "), (Some("Ada  King".to_owned()), "Lovelace".to_owned()));
     }
 
     #[test]

@@ -33,10 +33,7 @@ fn row(topic: Topic, event: &CustomerEvent, traceparent: Option<&str>) -> QueryR
     h.insert(headers::EVENT_ID.into(), json!(event.event_id.to_string()));
     h.insert(headers::EVENT_TYPE.into(), json!(event.action.event_type()));
     h.insert(headers::ORIGIN.into(), json!(event.origin.as_str()));
-    h.insert(
-        headers::SCHEMA_VERSION.into(),
-        json!(event.schema_version.to_string()),
-    );
+    h.insert(headers::SCHEMA_VERSION.into(), json!(event.schema_version.to_string()));
     if let Some(tp) = traceparent {
         h.insert(headers::TRACEPARENT.into(), json!(tp));
     }
@@ -45,8 +42,7 @@ fn row(topic: Topic, event: &CustomerEvent, traceparent: Option<&str>) -> QueryR
         topic: topic.to_string(),
         partition_key: event.partition_key(),
         headers: Value::Object(h),
-        payload: serde_json::to_value(event)
-            .map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
+        payload: serde_json::to_value(event).map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
     })
 }
 
@@ -60,14 +56,8 @@ pub async fn enqueue_all(
     if events.is_empty() {
         return Ok(());
     }
-    let rows = events
-        .iter()
-        .map(|(topic, event)| row(*topic, event, traceparent))
-        .collect::<QueryResult<Vec<_>>>()?;
-    diesel::insert_into(outbox::table)
-        .values(&rows)
-        .execute(conn)
-        .await?;
+    let rows = events.iter().map(|(topic, event)| row(*topic, event, traceparent)).collect::<QueryResult<Vec<_>>>()?;
+    diesel::insert_into(outbox::table).values(&rows).execute(conn).await?;
     Ok(())
 }
 
@@ -82,11 +72,7 @@ pub async fn enqueue(
 }
 
 /// The oldest `limit` rows of one lane.
-pub async fn lane_batch(
-    conn: &mut AsyncPgConnection,
-    lane: i16,
-    limit: i64,
-) -> QueryResult<Vec<OutboxRow>> {
+pub async fn lane_batch(conn: &mut AsyncPgConnection, lane: i16, limit: i64) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::lane.eq(lane))
         .order(outbox::id)
@@ -98,9 +84,7 @@ pub async fn lane_batch(
 
 /// Removes rows once Kafka acknowledged them.
 pub async fn remove(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<usize> {
-    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids)))
-        .execute(conn)
-        .await
+    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn).await
 }
 
 /// How many rows are waiting (for readiness, metrics and tests).

@@ -16,24 +16,15 @@ pub async fn healthz() -> HttpResponse {
 /// The process can serve: PostgreSQL and Kafka answer. 503 (with which one failed) otherwise.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let timeout = Duration::from_secs(2);
-    let database = tokio::time::timeout(timeout, database_ok(&state))
-        .await
-        .unwrap_or(false);
+    let database = tokio::time::timeout(timeout, database_ok(&state)).await.unwrap_or(false);
     let kafka = state.kafka_reachable(timeout).await;
     let body = json!({"database": database, "kafka": kafka});
-    if database && kafka {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
+    if database && kafka { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
 
 async fn database_ok(state: &AppState) -> bool {
     let Ok(mut conn) = state.pool.get().await else {
         return false;
     };
-    diesel::sql_query("SELECT 1")
-        .execute(&mut conn)
-        .await
-        .is_ok()
+    diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok()
 }

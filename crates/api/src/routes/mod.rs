@@ -6,14 +6,12 @@ pub mod health;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .service(
-            web::scope("/v1/customers")
-                .route("", web::post().to(customers::create::create))
-                .route("", web::get().to(customers::list::list))
-                .route("/{id}", web::get().to(customers::get::get))
-                .route("/{id}", web::patch().to(customers::update::update))
-                .route("/{id}", web::delete().to(customers::delete::delete)),
-        );
+    cfg.route("/healthz", web::get().to(health::healthz)).route("/readyz", web::get().to(health::readyz)).service(
+        web::scope("/v1/customers")
+            .route("", web::post().to(customers::create::create))
+            .route("", web::get().to(customers::list::list))
+            .route("/{id}", web::get().to(customers::get::get))
+            .route("/{id}", web::patch().to(customers::update::update))
+            .route("/{id}", web::delete().to(customers::delete::delete)),
+    );
 }

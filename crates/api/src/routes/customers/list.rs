@@ -15,37 +15,28 @@ pub const MAX_LIMIT: i64 = 100;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
-    limit: Option<i64>,
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(l) => l.parse().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+            ApiError::validation("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))
+        })?,
+    };
     let after = query
         .cursor
         .as_deref()
-        .map(|c| {
-            Uuid::parse_str(c)
-                .map_err(|_| ApiError::validation("cursor", "cursor is not one this API gave"))
-        })
+        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::validation("cursor", "cursor is not one this API gave")))
         .transpose()?;
     let mut conn = state.conn().await?;
     // One extra row tells whether another page exists.
     let mut rows = model::customer::list(&mut conn, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| rows.last().map(|c| c.id.to_string()))
-        .flatten();
+    let next_cursor = more.then(|| rows.last().map(|c| c.id.to_string())).flatten();
     let data: Vec<CustomerBody> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(json!({ "data": data, "next_cursor": next_cursor })))
 }
