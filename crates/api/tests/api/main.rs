@@ -1,5 +1,7 @@
 //! The api's integration tests, against the real PostgreSQL (one fresh database per test).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod customers;
 mod health;
 mod helpers;
