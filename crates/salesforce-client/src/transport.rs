@@ -1,0 +1,164 @@
+//! One REST call: authorization, the call-options header, usage tracking, error mapping, a single
+//! re-authentication on INVALID_SESSION_ID, and retries with backoff for retryable failures.
+
+use crate::auth::{Authenticator, Session};
+use crate::limits::UsageTracker;
+use crate::{ApiError, Error, ErrorCode, RetryPolicy};
+use reqwest::{Method, StatusCode, Url};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Where a request goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// Path segments under `/services/data/vNN.0/`; an empty last segment gives a trailing slash.
+    Data(Vec<String>),
+    /// A server-given path such as a query's `nextRecordsUrl`.
+    Absolute(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) target: Target,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<Value>,
+}
+
+impl Request {
+    pub(crate) fn new(method: Method, segments: &[&str]) -> Self {
+        Request {
+            method,
+            target: Target::Data(segments.iter().map(|s| (*s).to_owned()).collect()),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub(crate) fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_owned(), value.into()));
+        self
+    }
+
+    pub(crate) fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// A successful (2xx or 300) answer.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: StatusCode,
+    pub(crate) body: String,
+}
+
+impl Response {
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_str(&self.body)
+            .map_err(|e| Error::Protocol(format!("unexpected body for status {}: {e}", self.status)))
+    }
+}
+
+pub(crate) struct Transport {
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: Authenticator,
+    pub(crate) usage: UsageTracker,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) api_version: String,
+    pub(crate) call_options: String,
+}
+
+impl Transport {
+    /// Sends `request`, retrying retryable failures and renewing the session once if it was rejected.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
+        let mut attempt = 1;
+        let mut renewed = false;
+        let mut session = None::<Arc<Session>>;
+        loop {
+            let outcome = match &session {
+                Some(s) => self.send_once(request, s).await,
+                None => match self.auth.session().await {
+                    Ok(s) => {
+                        session = Some(s.clone());
+                        self.send_once(request, &s).await
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            let error = match outcome {
+                Ok(response) => return Ok(response),
+                Err(e) => e,
+            };
+            if let (Some(stale), false) = (&session, renewed)
+                && is_invalid_session(&error)
+            {
+                renewed = true;
+                tracing::info!("Salesforce rejected the session; re-authenticating once");
+                session = Some(self.auth.renew(stale).await?);
+                continue;
+            }
+            if !error.is_retryable() || attempt >= self.retry.max_attempts {
+                return Err(error);
+            }
+            let delay = self.retry.delay(attempt);
+            tracing::warn!(attempt, ?delay, error = %error, "retryable Salesforce failure; backing off");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+            if error.code().is_none() {
+                session = None; // a transport error: pick up whatever session is current
+            }
+        }
+    }
+
+    async fn send_once(&self, request: &Request, session: &Session) -> Result<Response, Error> {
+        let url = self.url(&session.instance_url, &request.target)?;
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .bearer_auth(session.access_token.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("Sforce-Call-Options", &self.call_options);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let response = builder.send().await.map_err(Error::transport)?;
+        self.usage.observe(response.headers());
+        let status = response.status();
+        let body = response.text().await.map_err(Error::transport)?;
+        tracing::debug!(method = %request.method, status = status.as_u16(), "Salesforce call");
+        if status.is_success() || status == StatusCode::MULTIPLE_CHOICES {
+            Ok(Response { status, body })
+        } else {
+            Err(Error::Api(ApiError::from_response(status.as_u16(), &body)))
+        }
+    }
+
+    fn url(&self, instance_url: &str, target: &Target) -> Result<Url, Error> {
+        let mut url = Url::parse(instance_url).map_err(|e| Error::Protocol(format!("invalid instance URL: {e}")))?;
+        match target {
+            Target::Data(segments) => {
+                let version = format!("v{}", self.api_version);
+                url.path_segments_mut()
+                    .map_err(|()| Error::Protocol("instance URL cannot be a base".into()))?
+                    .pop_if_empty()
+                    .extend(["services", "data", version.as_str()])
+                    .extend(segments);
+            }
+            Target::Absolute(path) if path.starts_with("/services/data/") => {
+                url = url.join(path).map_err(|e| Error::Protocol(format!("invalid server-given path: {e}")))?;
+            }
+            Target::Absolute(path) => {
+                return Err(Error::Protocol(format!("unexpected server-given path {path:?}")));
+            }
+        }
+        Ok(url)
+    }
+}
+
+fn is_invalid_session(error: &Error) -> bool {
+    matches!(error, Error::Api(ApiError { status: 401, .. })) || error.code() == Some(&ErrorCode::InvalidSessionId)
+}
