@@ -167,8 +167,10 @@ pub async fn delete(
             let current = customer::find_for_update(conn, id).await?.ok_or(CatalogError::NotFound)?;
             check_version(&current, expected_version)?;
             customer::remove(conn, id).await?;
-            announce(conn, &current, Action::Deleted, ctx).await?;
-            Ok(current)
+            // The deletion is the customer's last version, so consumers order it after every update.
+            let last = Customer { version: current.version + 1, ..current };
+            announce(conn, &last, Action::Deleted, ctx).await?;
+            Ok(last)
         }
         .scope_boxed()
     })

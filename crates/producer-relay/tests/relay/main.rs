@@ -1,0 +1,8 @@
+//! producer-relay against the real PostgreSQL and Kafka.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod crash;
+mod events_on_kafka;
+mod helpers;
+mod two_relays;
