@@ -13,3 +13,15 @@ localstripe_up() {
   start_bg localstripe "$VENV/bin/python" -m localstripe --port 8420
   wait_port 127.0.0.1 8420 localstripe 60
 }
+
+# localstripe_register_webhook ID URL SECRET: makes localstripe send signed customer.created/updated/deleted
+# events to URL (e.g. the api's http://127.0.0.1:8080/webhooks/stripe), signed with SECRET (the api's
+# API_STRIPE_WEBHOOK_SECRETS). localstripe keeps endpoints in memory only: register after every start.
+localstripe_register_webhook() {
+  local id=$1 url=$2 secret=$3
+  command -v curl >/dev/null || apt_install curl
+  curl -fsS -X POST "$LOCALSTRIPE_URL/_config/webhooks/$id" \
+    --data-urlencode "url=$url" --data-urlencode "secret=$secret" \
+    -d 'events[]=customer.created' -d 'events[]=customer.updated' -d 'events[]=customer.deleted' >/dev/null ||
+    die "registering webhook $id with localstripe failed"
+}

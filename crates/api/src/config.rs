@@ -9,6 +9,8 @@
 //! | `API_MAX_BODY_BYTES` | largest accepted request body | `16384` |
 //! | `API_WORKERS` | HTTP worker threads | number of cores |
 //! | `API_LOG_JSON` | JSON log lines instead of human ones | `false` |
+//! | `API_STRIPE_WEBHOOK_SECRETS` | Stripe endpoint signing secrets (`whsec_…`), comma-separated (secret) | none: 503 |
+//! | `API_STRIPE_WEBHOOK_TOLERANCE_SECS` | largest accepted age of a Stripe signature | `300` |
 
 use model::Secret;
 use serde::Deserialize;
@@ -28,6 +30,10 @@ pub struct ApiConfig {
     pub workers: Option<usize>,
     #[serde(default)]
     pub log_json: bool,
+    #[serde(default)]
+    pub stripe_webhook_secrets: Vec<stripe_client::webhook::WebhookSecret>,
+    #[serde(default = "default_stripe_tolerance")]
+    pub stripe_webhook_tolerance_secs: u64,
 }
 
 fn default_listen() -> String {
@@ -38,6 +44,9 @@ fn default_pool_size() -> usize {
 }
 fn default_brokers() -> String {
     "127.0.0.1:9092".into()
+}
+fn default_stripe_tolerance() -> u64 {
+    300
 }
 fn default_max_body() -> usize {
     16 * 1024
@@ -61,6 +70,8 @@ impl ApiConfig {
             max_body_bytes: default_max_body(),
             workers: Some(2),
             log_json: false,
+            stripe_webhook_secrets: Vec::new(),
+            stripe_webhook_tolerance_secs: default_stripe_tolerance(),
         }
     }
 }

@@ -2,10 +2,12 @@
 
 pub mod customers;
 pub mod health;
+pub mod stripe_webhook;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/webhooks/stripe", web::post().to(stripe_webhook::receive));
     cfg.route("/healthz", web::get().to(health::healthz)).route("/readyz", web::get().to(health::readyz)).service(
         web::scope("/v1/customers")
             .route("", web::post().to(customers::create::create))

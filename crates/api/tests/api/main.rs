@@ -5,3 +5,4 @@
 mod customers;
 mod health;
 mod helpers;
+mod stripe_webhook;

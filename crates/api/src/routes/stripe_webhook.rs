@@ -1,0 +1,147 @@
+//! POST /webhooks/stripe: Stripe's customer events, verified, deduplicated and stored in the outbox.
+//!
+//! - The `Stripe-Signature` header is checked over the raw body bytes against every configured secret
+//!   (`API_STRIPE_WEBHOOK_SECRETS`, several during a rotation) within `API_STRIPE_WEBHOOK_TOLERANCE_SECS`.
+//!   A missing or bad signature, a stale timestamp or a body that is not an event is a 400 and writes nothing.
+//! - A `customer.created|updated|deleted` event is stored in one transaction: the delivery (`evt_…`) in the
+//!   inbound log, and a `CustomerEvent` (origin stripe, external id `cus_…`, the local id from the customer's
+//!   metadata, occurred at the event's `created`) in the outbox for the `stripe-customer-*` topic. A
+//!   redelivery finds the event id already logged and writes nothing. Both answer 200 at once; the work
+//!   behind the event happens downstream, so Stripe never waits on it.
+//! - Echo suppression: the product's own writes to Stripe carry an idempotency key with
+//!   [`stripe_client::OWN_KEY_PREFIX`], which Stripe copies into the event's `request.idempotency_key`. Such
+//!   an event is logged as delivered and acknowledged but not published: the catalog already holds that
+//!   state. Request ids are not used for this: they are only known after Stripe answered, so a crash between
+//!   the answer and recording the id would let the echo through, while the key is known before the call.
+//!   Events from writes made elsewhere (dashboard, other apps) have no or a foreign key and are published;
+//!   a change equal to the last synced state is then a no-op for the consumer.
+//! - Other event types are acknowledged and ignored.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
+use model::ExternalCustomer;
+use serde_json::json;
+use stripe_client::webhook::{self, Event, WebhookError, WebhookSecret};
+
+use crate::config::ApiConfig;
+use crate::error::ApiError;
+use crate::extract::Trace;
+use crate::state::AppState;
+
+/// The delivery source name in the inbound log.
+const SOURCE: &str = "stripe";
+/// Stripe events about a customer are a few KiB; this leaves ample room.
+const MAX_BODY: usize = 256 * 1024;
+
+/// The secrets and tolerance deliveries are verified with.
+#[derive(Debug, Clone)]
+pub struct StripeWebhook {
+    secrets: Vec<WebhookSecret>,
+    tolerance: Duration,
+}
+
+impl StripeWebhook {
+    pub fn from_config(config: &ApiConfig) -> Self {
+        Self {
+            secrets: config.stripe_webhook_secrets.clone(),
+            tolerance: Duration::from_secs(config.stripe_webhook_tolerance_secs),
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, fields(trace_id = %trace.0.trace_id(), event_id, event_type))]
+pub async fn receive(
+    state: web::Data<AppState>,
+    settings: web::Data<StripeWebhook>,
+    req: HttpRequest,
+    payload: web::Payload,
+    trace: Trace,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
+    let header = req.headers().get("stripe-signature").map(|v| v.to_str().unwrap_or(""));
+    let now = chrono::Utc::now().timestamp();
+    let event = webhook::verify(&body, header, &settings.secrets, settings.tolerance, now).map_err(rejection)?;
+    let span = tracing::Span::current();
+    span.record("event_id", event.id.as_str()).record("event_type", event.event_type.as_str());
+    let Some(action) = action_of(&event.event_type) else {
+        return Ok(HttpResponse::Ok().json(json!({"received": true, "ignored": true})));
+    };
+    let publish = if event.is_own_write() { None } else { Some(customer_event(&event, action)?) };
+    let mut conn = state.conn().await?;
+    let first = store(&mut conn, &event.id, publish.as_ref(), trace.0.as_str()).await?;
+    tracing::info!(first, published = first && publish.is_some(), "stripe event received");
+    Ok(HttpResponse::Ok().json(json!({
+        "received": true, "duplicate": !first, "published": first && publish.is_some()
+    })))
+}
+
+/// Logs the delivery and, the first time only, enqueues its event; one transaction.
+async fn store(
+    conn: &mut AsyncPgConnection,
+    event_id: &str,
+    publish: Option<&CustomerEvent>,
+    traceparent: &str,
+) -> Result<bool, ApiError> {
+    let stored = conn
+        .transaction::<_, diesel::result::Error, _>(|conn| {
+            async move {
+                let first = model::inbound::record_delivery(conn, SOURCE, event_id).await?;
+                if let (true, Some(event)) = (first, publish) {
+                    let topic = Topic { integration: Integration::Stripe, action: event.action };
+                    model::outbox::enqueue(conn, topic, event, Some(traceparent)).await?;
+                }
+                Ok(first)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(stored)
+}
+
+/// The body as sent, up to [`MAX_BODY`] bytes.
+async fn read_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    payload
+        .to_bytes_limited(MAX_BODY)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge { limit: MAX_BODY })?
+        .map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))
+}
+
+fn rejection(e: WebhookError) -> ApiError {
+    match e {
+        WebhookError::NoSecrets => ApiError::Unavailable(anyhow::anyhow!("no Stripe webhook secret is configured")),
+        WebhookError::MalformedEvent(_) => ApiError::BadRequest(e.to_string()),
+        _ => ApiError::InvalidHeader { header: "Stripe-Signature", message: e.to_string() },
+    }
+}
+
+fn action_of(event_type: &str) -> Option<Action> {
+    Action::ALL.into_iter().find(|a| a.event_type() == event_type)
+}
+
+/// The catalog event a Stripe customer event stands for.
+fn customer_event(event: &Event, action: Action) -> Result<CustomerEvent, ApiError> {
+    let customer = event
+        .customer()
+        .ok()
+        .filter(|c| c.object == "customer" && c.id.starts_with("cus_"))
+        .ok_or_else(|| ApiError::BadRequest("the event's data.object is not a customer".into()))?;
+    let occurred_at = chrono::DateTime::from_timestamp(event.created, 0)
+        .ok_or_else(|| ApiError::BadRequest("the event's created time is out of range".into()))?;
+    let fields = customer.fields();
+    Ok(CustomerEvent {
+        event_id: uuid::Uuid::now_v7(),
+        schema_version: SCHEMA_VERSION,
+        action,
+        origin: Origin::Stripe,
+        customer_id: customer.local_id(),
+        external_id: Some(customer.id),
+        customer: Some(CustomerSnapshot { name: fields.name, email: fields.email, phone: fields.phone, version: None }),
+        occurred_at,
+        delivery_id: Some(event.id.clone()),
+    })
+}
