@@ -86,7 +86,7 @@ impl Transport {
                     Err(e) => Err(e),
                 },
             };
-            let error = match outcome {
+            let mut error = match outcome {
                 Ok(response) => return Ok(response),
                 Err(e) => e,
             };
@@ -95,8 +95,18 @@ impl Transport {
             {
                 renewed = true;
                 tracing::info!("Salesforce rejected the session; re-authenticating once");
-                session = Some(self.auth.renew(stale).await?);
-                continue;
+                match self.auth.renew(stale).await {
+                    Ok(fresh) => {
+                        session = Some(fresh);
+                        continue;
+                    }
+                    Err(e) => {
+                        // Not renewed: the next attempt (if the failure is retryable) tries again.
+                        renewed = false;
+                        session = None;
+                        error = e;
+                    }
+                }
             }
             if !error.is_retryable() || attempt >= self.retry.max_attempts {
                 return Err(error);
