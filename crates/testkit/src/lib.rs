@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod kafka;
+pub mod process;
 
 /// Environment value or a default for the local services.
 pub fn env_or(name: &str, default: &str) -> String {

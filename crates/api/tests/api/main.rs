@@ -5,4 +5,5 @@
 mod customers;
 mod health;
 mod helpers;
+mod sigterm;
 mod stripe_webhook;

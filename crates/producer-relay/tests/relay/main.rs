@@ -5,4 +5,5 @@
 mod crash;
 mod events_on_kafka;
 mod helpers;
+mod sigterm;
 mod two_relays;

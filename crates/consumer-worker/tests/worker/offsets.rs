@@ -1,0 +1,146 @@
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use consumer_worker::{HandleError, Handler, WorkerConfig};
+use events::kafka::KafkaSettings;
+use events::{Action, CustomerEvent, Integration, Origin, SCHEMA_VERSION, Topic};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// Records every event it is given; fails the ones listed (retryably or for good).
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<(Integration, Uuid)>>,
+    retry: Vec<Uuid>,
+    reject: Vec<Uuid>,
+}
+
+#[async_trait]
+impl Handler for Recorder {
+    async fn handle(&self, integration: Integration, event: &CustomerEvent) -> Result<(), HandleError> {
+        self.seen.lock().unwrap().push((integration, event.event_id));
+        if self.retry.contains(&event.event_id) {
+            return Err(HandleError::Retryable(anyhow::anyhow!("stripe is down")));
+        }
+        if self.reject.contains(&event.event_id) {
+            return Err(HandleError::Permanent(anyhow::anyhow!("invalid email")));
+        }
+        Ok(())
+    }
+}
+
+impl Recorder {
+    fn ids(&self) -> Vec<Uuid> {
+        self.seen.lock().unwrap().iter().map(|(_, id)| *id).collect()
+    }
+}
+
+fn event(customer: Uuid) -> CustomerEvent {
+    CustomerEvent {
+        event_id: Uuid::now_v7(),
+        schema_version: SCHEMA_VERSION,
+        action: Action::Updated,
+        origin: Origin::Local,
+        customer_id: Some(customer),
+        external_id: None,
+        customer: None,
+        occurred_at: chrono::Utc::now(),
+        delivery_id: None,
+    }
+}
+
+async fn produce(kafka: &KafkaSettings, topic: Topic, events: &[CustomerEvent]) {
+    kafka.ensure_topics(Topic::all()).await.unwrap();
+    let producer: FutureProducer = kafka.producer_config().create().unwrap();
+    for e in events {
+        let name = kafka.topic_name(topic);
+        let payload = serde_json::to_string(e).unwrap();
+        let key = e.partition_key();
+        producer.send(FutureRecord::to(&name).key(&key).payload(&payload), Duration::from_secs(10)).await.unwrap();
+    }
+}
+
+struct Running {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+fn start(kafka: &KafkaSettings, group_prefix: &str, handler: Arc<Recorder>) -> Running {
+    let mut config = WorkerConfig::new("postgres://unused", kafka);
+    config.group_prefix = group_prefix.into();
+    config.retry_max_ms = 200;
+    let (stop, shutdown) = watch::channel(false);
+    Running { stop, task: tokio::spawn(consumer_worker::run(config, handler, shutdown)) }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+async fn until(timeout: Duration, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(Instant::now() < deadline, "condition not reached in {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+const UPDATED: Topic = Topic { integration: Integration::Stripe, action: Action::Updated };
+
+#[tokio::test]
+async fn offsets_are_committed_only_after_an_event_was_handled() {
+    let kafka = testkit::kafka::settings();
+    let group = format!("g{}", Uuid::new_v4().simple());
+    let customer = Uuid::now_v7();
+    let events: Vec<_> = (0..3).map(|_| event(customer)).collect();
+    produce(&kafka, UPDATED, &events).await;
+
+    let failing = Arc::new(Recorder { retry: vec![events[1].event_id], ..Default::default() });
+    let worker = start(&kafka, &group, failing.clone());
+    until(Duration::from_secs(30), || failing.ids().iter().filter(|id| **id == events[1].event_id).count() >= 2).await;
+    worker.stop().await;
+    assert!(!failing.ids().contains(&events[2].event_id), "nothing passes an event that is still failing");
+
+    let healthy = Arc::new(Recorder::default());
+    let worker = start(&kafka, &group, healthy.clone());
+    until(Duration::from_secs(30), || healthy.ids().len() >= 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    worker.stop().await;
+    assert_eq!(healthy.ids(), [events[1].event_id, events[2].event_id], "the handled event is not redelivered");
+}
+
+#[tokio::test]
+async fn a_permanently_failing_event_is_skipped_and_the_next_one_handled() {
+    let kafka = testkit::kafka::settings();
+    let group = format!("g{}", Uuid::new_v4().simple());
+    let customer = Uuid::now_v7();
+    let events: Vec<_> = (0..2).map(|_| event(customer)).collect();
+    produce(&kafka, UPDATED, &events).await;
+    let handler = Arc::new(Recorder { reject: vec![events[0].event_id], ..Default::default() });
+    let worker = start(&kafka, &group, handler.clone());
+    until(Duration::from_secs(30), || handler.ids().len() >= 2).await;
+    worker.stop().await;
+    assert_eq!(handler.ids(), [events[0].event_id, events[1].event_id]);
+}
+
+#[tokio::test]
+async fn each_integration_consumes_only_its_own_topics() {
+    let kafka = testkit::kafka::settings();
+    let group = format!("g{}", Uuid::new_v4().simple());
+    let to_stripe = event(Uuid::now_v7());
+    let to_salesforce = event(Uuid::now_v7());
+    produce(&kafka, Topic::new(Integration::Stripe, Action::Created), std::slice::from_ref(&to_stripe)).await;
+    produce(&kafka, Topic::new(Integration::Salesforce, Action::Deleted), std::slice::from_ref(&to_salesforce)).await;
+    let handler = Arc::new(Recorder::default());
+    let worker = start(&kafka, &group, handler.clone());
+    until(Duration::from_secs(30), || handler.ids().len() >= 2).await;
+    worker.stop().await;
+    let mut seen = handler.seen.lock().unwrap().clone();
+    seen.sort_by_key(|(i, _)| *i == Integration::Salesforce);
+    assert_eq!(seen, [(Integration::Stripe, to_stripe.event_id), (Integration::Salesforce, to_salesforce.event_id)]);
+}
