@@ -1,20 +1,20 @@
-//! POST /webhooks/stripe: signature checks, deduplication, echo suppression, and localstripe's real signed
-//! deliveries landing in the outbox exactly once.
-
-use std::time::{Duration, Instant};
+//! POST /webhooks/stripe: signature checks, deduplication and echo suppression; `localstripe` runs the whole
+//! path from localstripe's signed deliveries to Kafka.
 
 use reqwest::Response;
 use serde_json::{Value, json};
+use stripe_client::IdempotencyKey;
 use stripe_client::webhook::{WebhookSecret, sign_header};
-use stripe_client::{ApiKey, CustomerParams, IdempotencyKey, StripeClient, StripeConfig};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, error_code, spawn_app_with};
 
-const SECRET: &str = "whsec_test_current";
+mod localstripe;
+
+pub(crate) const SECRET: &str = "whsec_test_current";
 const OLD_SECRET: &str = "whsec_test_previous";
 
-async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     spawn_app_with(|c| {
         c.stripe_webhook_secrets = vec![WebhookSecret::new(SECRET), WebhookSecret::new(OLD_SECRET)];
     })
@@ -38,7 +38,7 @@ fn event(evt: &str, kind: &str, local_id: Option<Uuid>, idempotency_key: Option<
     .unwrap()
 }
 
-async fn deliver(app: &TestApp, body: &[u8], signature: Option<&str>) -> Response {
+pub(crate) async fn deliver(app: &TestApp, body: &[u8], signature: Option<&str>) -> Response {
     let mut req = app.client.post(app.url("/webhooks/stripe")).header("content-type", "application/json");
     if let Some(sig) = signature {
         req = req.header("Stripe-Signature", sig);
@@ -205,92 +205,6 @@ async fn without_a_configured_secret_deliveries_are_refused_as_unavailable_so_st
     let (status, code, _) = error_code(deliver(&app, &body, Some(&signed(&body))).await).await;
     assert_eq!((status, code.as_str()), (503, "unavailable"));
     assert_eq!(written(&app).await, (0, 0));
-}
-
-// ---- end to end with localstripe ------------------------------------------------------------------------
-
-fn localstripe_url() -> String {
-    testkit::env_or("LOCALSTRIPE_URL", "http://127.0.0.1:8420")
-}
-
-/// Registers (or, with no events, silences) a localstripe webhook endpoint. localstripe sends every event to
-/// every endpoint it knows and cannot forget one, so a finished test points its endpoint at no event type.
-async fn localstripe_webhook(id: &str, url: &str, secret: &str, events: &[&str]) {
-    let mut form = vec![("url", url.to_owned()), ("secret", secret.to_owned())];
-    form.extend(events.iter().map(|e| ("events[]", (*e).to_owned())));
-    let r = reqwest::Client::new()
-        .post(format!("{}/_config/webhooks/{id}", localstripe_url()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "localstripe webhook registration: {}", r.status());
-}
-
-/// The outbox payloads about `cus_id`, waiting up to `timeout` for `n` of them.
-async fn events_about(app: &TestApp, cus_id: &str, n: usize, timeout: Duration) -> Vec<(String, Value)> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let rows: Vec<(String, Value)> = app
-            .outbox_rows()
-            .await
-            .into_iter()
-            .filter(|(_, p, _)| p["external_id"] == cus_id)
-            .map(|(t, p, _)| (t, p))
-            .collect();
-        if rows.len() >= n || Instant::now() > deadline {
-            return rows;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The body localstripe signed for `evt_id`: its event resource, as localstripe serialises it for webhooks.
-async fn localstripe_event_body(evt_id: &str) -> Vec<u8> {
-    let r = reqwest::Client::new()
-        .get(format!("{}/v1/events/{evt_id}", localstripe_url()))
-        .bearer_auth("sk_test_123")
-        .send()
-        .await
-        .unwrap();
-    let text = r.text().await.unwrap();
-    text.strip_suffix('\n').unwrap_or(&text).as_bytes().to_vec()
-}
-
-#[tokio::test]
-async fn localstripes_signed_webhooks_land_in_the_outbox_exactly_once_even_when_replayed() {
-    let app = spawn().await;
-    let hook = format!("api-test-{}", Uuid::now_v7().simple());
-    let events = ["customer.created", "customer.updated", "customer.deleted"];
-    localstripe_webhook(&hook, &app.url("/webhooks/stripe"), SECRET, &events).await;
-
-    let config =
-        StripeConfig { rate_limit: 1000.0, ..StripeConfig::new(localstripe_url(), ApiKey::new("sk_test_123")) };
-    let stripe = StripeClient::new(&config).unwrap();
-    let key = |op| IdempotencyKey::new(format!("external-{op}-{}", Uuid::now_v7())).unwrap();
-    let local = Uuid::now_v7();
-    let fields = model::CustomerFields { name: "Ada Lovelace".into(), email: "ada@example.com".into(), phone: None };
-    let cus = stripe.create_customer(&CustomerParams::from_fields(&fields, local), &key("create")).await.unwrap().body;
-    let rename = CustomerParams { name: Some("Ada King".into()), ..Default::default() };
-    stripe.update_customer(&cus.id, &rename, &key("update")).await.unwrap();
-    stripe.delete_customer(&cus.id, &key("delete")).await.unwrap();
-
-    let rows = events_about(&app, &cus.id, 3, Duration::from_secs(20)).await;
-    let mut topics: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
-    topics.sort_unstable();
-    assert_eq!(topics, ["stripe-customer-created", "stripe-customer-deleted", "stripe-customer-updated"]);
-    assert!(rows.iter().all(|(_, p)| p["origin"] == "stripe" && p["customer_id"] == local.to_string()));
-
-    for (_, payload) in &rows {
-        let evt = payload["delivery_id"].as_str().unwrap();
-        let body = localstripe_event_body(evt).await;
-        let t: i64 = serde_json::from_slice::<Value>(&body).unwrap()["created"].as_i64().unwrap();
-        let replay = deliver(&app, &body, Some(&sign_header(&WebhookSecret::new(SECRET), t, &body))).await;
-        assert_eq!(replay.status(), 200, "the replay of {evt} is acknowledged");
-        assert_eq!(replay.json::<Value>().await.unwrap()["duplicate"], true, "{evt} was already delivered");
-    }
-    assert_eq!(events_about(&app, &cus.id, 4, Duration::from_secs(2)).await.len(), 3, "nothing stored twice");
-    localstripe_webhook(&hook, &app.url("/webhooks/stripe"), SECRET, &["test.silenced"]).await;
 }
 
 #[test]
