@@ -15,6 +15,9 @@ stripe_mock_bin() {
 stripe_mock_up() {
   port_open 127.0.0.1 12111 && return 0
   command -v go >/dev/null || apt_install golang-go
+  local minor
+  minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  ((minor >= 22)) || die "stripe-mock needs Go >= 1.22 (found $(go env GOVERSION)); install a newer Go (e.g. Debian backports or the official tarball)"
   local bin
   bin="$(stripe_mock_bin)"
   if [[ ! -x "$bin" ]] || ! go version -m "$bin" 2>/dev/null | grep -q "stripe-mock[[:space:]]*$STRIPE_MOCK_VERSION"; then
