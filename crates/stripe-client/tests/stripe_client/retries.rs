@@ -9,8 +9,8 @@ use stripe_client::{CustomerParams, StripeClient, StripeConfig, StripeError};
 
 use crate::helpers::{fast_config, key};
 
-/// One scripted answer: status and whether to send `Stripe-Should-Retry`.
-type Answer = (u16, Option<&'static str>);
+/// One scripted answer: status, whether to send `Stripe-Should-Retry`, and how long to wait before answering.
+type Answer = (u16, Option<&'static str>, u64);
 
 #[derive(Default)]
 struct Script {
@@ -21,7 +21,9 @@ struct Script {
 async fn answer(req: HttpRequest, script: web::Data<Script>) -> HttpResponse {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
     script.seen_keys.lock().expect("not poisoned").push(key);
-    let (status, should_retry) = script.answers.lock().expect("not poisoned").pop_front().unwrap_or((200, None));
+    let next = script.answers.lock().expect("not poisoned").pop_front();
+    let (status, should_retry, delay_ms) = next.unwrap_or((200, None, 0));
+    tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     let status = actix_web::http::StatusCode::from_u16(status).expect("valid status");
     let mut res = HttpResponse::build(status);
     res.insert_header(("Request-Id", "req_scripted"));
@@ -62,7 +64,7 @@ async fn create(config: &StripeConfig) -> (Result<String, StripeError>, String) 
 
 #[tokio::test]
 async fn rate_limits_server_errors_and_conflicts_are_retried_with_the_same_idempotency_key() {
-    let (url, script) = serve(&[(429, None), (500, None), (409, None)]);
+    let (url, script) = serve(&[(429, None, 0), (500, None, 0), (409, None, 0)]);
     let (res, key) = create(&fast_config(&url)).await;
     assert_eq!(res.expect("the fourth attempt succeeds"), "cus_retry");
     assert_eq!(keys(&script), vec![Some(key); 4]);
@@ -70,7 +72,7 @@ async fn rate_limits_server_errors_and_conflicts_are_retried_with_the_same_idemp
 
 #[tokio::test]
 async fn stripe_should_retry_false_stops_retries_even_for_a_server_error() {
-    let (url, script) = serve(&[(500, Some("false"))]);
+    let (url, script) = serve(&[(500, Some("false"), 0)]);
     let (res, _) = create(&fast_config(&url)).await;
     let err = res.expect_err("no retry");
     assert_eq!(err.status(), Some(500));
@@ -80,7 +82,7 @@ async fn stripe_should_retry_false_stops_retries_even_for_a_server_error() {
 
 #[tokio::test]
 async fn stripe_should_retry_true_retries_even_a_client_error() {
-    let (url, script) = serve(&[(400, Some("true"))]);
+    let (url, script) = serve(&[(400, Some("true"), 0)]);
     let (res, _) = create(&fast_config(&url)).await;
     assert!(res.is_ok());
     assert_eq!(keys(&script).len(), 2);
@@ -88,7 +90,7 @@ async fn stripe_should_retry_true_retries_even_a_client_error() {
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
-    let (url, script) = serve(&[(400, None)]);
+    let (url, script) = serve(&[(400, None, 0)]);
     let (res, _) = create(&fast_config(&url)).await;
     assert_eq!(res.expect_err("400 is final").status(), Some(400));
     assert_eq!(keys(&script).len(), 1);
@@ -96,7 +98,7 @@ async fn client_errors_are_not_retried() {
 
 #[tokio::test]
 async fn retries_stop_after_the_configured_number_and_return_the_last_error() {
-    let (url, script) = serve(&[(503, None); 10]);
+    let (url, script) = serve(&[(503, None, 0); 10]);
     let config = StripeConfig { max_retries: 2, ..fast_config(&url) };
     let (res, _) = create(&config).await;
     assert_eq!(res.expect_err("still failing").status(), Some(503));
@@ -110,4 +112,13 @@ async fn connection_errors_are_retried_then_reported_as_transport_errors() {
     let (res, _) = create(&fast_config(&format!("http://127.0.0.1:{port}"))).await;
     assert!(matches!(res, Err(StripeError::Transport(_))), "{res:?}");
     assert!(started.elapsed() >= std::time::Duration::from_millis(20), "backed off between attempts");
+}
+
+#[tokio::test]
+async fn a_request_that_times_out_is_sent_again_with_the_same_idempotency_key() {
+    let (url, script) = serve(&[(200, None, 2_000)]);
+    let config = StripeConfig { timeout_ms: 300, ..fast_config(&url) };
+    let (res, key) = create(&config).await;
+    assert_eq!(res.expect("the retry is answered in time"), "cus_retry");
+    assert_eq!(keys(&script), vec![Some(key.clone()), Some(key)]);
 }
