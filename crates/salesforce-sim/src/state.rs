@@ -1,0 +1,158 @@
+//! The simulated org's data: Contacts (live and in the recycle bin), the id sequence and the push queues,
+//! with the record operations every endpoint shares. Pure data: no I/O, no locking (see `store`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::RecordError;
+use crate::ids;
+use crate::push::PushQueues;
+use crate::record::{Changes, Record, full_name};
+use crate::schema::Schema;
+
+/// Who makes a change: the session's user and the `Sforce-Call-Options` client name.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: String,
+    pub client: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ChangeType {
+    Create,
+    Update,
+    Delete,
+}
+
+/// One committed Contact change, the input of the push queues.
+#[derive(Debug, Clone)]
+pub struct ChangeEvent {
+    pub record_id: String,
+    pub change: ChangeType,
+    pub client: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Next sequence number for generated ids.
+    pub seq: u64,
+    pub contacts: BTreeMap<String, Record>,
+    #[serde(default)]
+    pub push: PushQueues,
+}
+
+fn is_deleted(r: &Record) -> bool {
+    r.get("IsDeleted").and_then(Value::as_bool).unwrap_or(false)
+}
+
+impl State {
+    /// A new id with the given key prefix.
+    pub fn next_id(&mut self, prefix: &str) -> String {
+        self.seq += 1;
+        ids::generate(prefix, self.seq)
+    }
+
+    /// The live record with this (canonical) id: NOT_FOUND or ENTITY_IS_DELETED otherwise.
+    pub fn live(&self, id: &str) -> Result<&Record, RecordError> {
+        match self.contacts.get(id) {
+            None => Err(RecordError::not_found()),
+            Some(r) if is_deleted(r) => Err(RecordError::deleted()),
+            Some(r) => Ok(r),
+        }
+    }
+
+    /// Ids of live records whose `field` equals `value` exactly.
+    pub fn find_live(&self, field: &str, value: &str) -> Vec<String> {
+        self.contacts
+            .values()
+            .filter(|r| !is_deleted(r) && r.get(field).and_then(Value::as_str) == Some(value))
+            .filter_map(|r| r.get("Id").and_then(Value::as_str).map(String::from))
+            .collect()
+    }
+
+    /// Rejects a change that would duplicate a unique field's value on another live record.
+    fn check_unique(&self, schema: &Schema, changes: &Changes, own_id: Option<&str>) -> Result<(), RecordError> {
+        for (name, value) in changes {
+            let unique = schema.field(name).is_some_and(|f| f.unique);
+            let Some(v) = value.as_str().filter(|_| unique) else { continue };
+            if let Some(other) = self.find_live(name, v).into_iter().find(|id| Some(id.as_str()) != own_id) {
+                return Err(RecordError::new(
+                    "DUPLICATE_VALUE",
+                    format!("duplicate value found: {name} duplicates value on record with id: {other}"),
+                    &[name],
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts a validated record; returns its id.
+    pub fn create(
+        &mut self,
+        schema: &Schema,
+        changes: Changes,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(String, ChangeEvent), RecordError> {
+        self.check_unique(schema, &changes, None)?;
+        let id = self.next_id(ids::CONTACT_PREFIX);
+        let mut record = Record::new();
+        for f in &schema.fields {
+            record.insert(f.name.clone(), Value::Null);
+        }
+        let stamp = Value::String(crate::time::format(now));
+        record.insert("Id".into(), Value::String(id.clone()));
+        record.insert("IsDeleted".into(), Value::Bool(false));
+        record.insert("OwnerId".into(), Value::String(actor.user_id.clone()));
+        record.insert("CreatedById".into(), Value::String(actor.user_id.clone()));
+        record.insert("CreatedDate".into(), stamp);
+        apply(&mut record, changes, actor, now);
+        self.contacts.insert(id.clone(), record);
+        Ok((id.clone(), event(id, ChangeType::Create, actor, now)))
+    }
+
+    /// Applies validated changes to a live record.
+    pub fn update(
+        &mut self,
+        schema: &Schema,
+        id: &str,
+        changes: Changes,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeEvent, RecordError> {
+        self.live(id)?;
+        self.check_unique(schema, &changes, Some(id))?;
+        let record = self.contacts.get_mut(id).ok_or_else(RecordError::not_found)?;
+        apply(record, changes, actor, now);
+        Ok(event(id.to_owned(), ChangeType::Update, actor, now))
+    }
+
+    /// Moves a live record to the recycle bin.
+    pub fn delete(&mut self, id: &str, actor: &Actor, now: DateTime<Utc>) -> Result<ChangeEvent, RecordError> {
+        self.live(id)?;
+        let record = self.contacts.get_mut(id).ok_or_else(RecordError::not_found)?;
+        record.insert("IsDeleted".into(), Value::Bool(true));
+        apply(record, Changes::new(), actor, now);
+        Ok(event(id.to_owned(), ChangeType::Delete, actor, now))
+    }
+}
+
+fn apply(record: &mut Record, changes: Changes, actor: &Actor, now: DateTime<Utc>) {
+    for (name, value) in changes {
+        record.insert(name, value);
+    }
+    let stamp = Value::String(crate::time::format(now));
+    record.insert("Name".into(), full_name(record));
+    record.insert("LastModifiedDate".into(), stamp.clone());
+    record.insert("LastModifiedById".into(), Value::String(actor.user_id.clone()));
+    record.insert("SystemModstamp".into(), stamp);
+}
+
+fn event(record_id: String, change: ChangeType, actor: &Actor, at: DateTime<Utc>) -> ChangeEvent {
+    ChangeEvent { record_id, change, client: actor.client.clone(), at }
+}
