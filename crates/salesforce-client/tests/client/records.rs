@@ -152,3 +152,53 @@ async fn describe_shows_the_contact_fields_and_the_external_id_field() {
     assert!(!last.nillable && last.createable && last.length == 80);
     assert!(describe.field("Customer_Id__c").expect("external id field").external_id);
 }
+
+#[tokio::test]
+async fn an_id_of_another_object_is_a_400_malformed_id() {
+    let sim = default_sim().await;
+    let err = client(&sim).get_contact("001000000000000AAA", None).await.expect_err("an Account id");
+    match err {
+        Error::Api(api) => assert_eq!((api.status, api.code), (400, ErrorCode::MalformedId)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_field_in_the_field_list_is_a_400_invalid_field() {
+    let sim = default_sim().await;
+    let client = client(&sim);
+    let id = client.create_contact(&contact("Field Check")).await.expect("create");
+    let err = client.get_contact(&id, Some(&["Id", "Nope__c"])).await.expect_err("unknown field");
+    match err {
+        Error::Api(api) => assert_eq!((api.status, api.code), (400, ErrorCode::InvalidField)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_upsert_matching_several_contacts_is_multiple_matches_with_their_ids() {
+    let sim = crate::helpers::spawn_sim(salesforce_sim::SimConfig {
+        external_id_unique: false,
+        ..crate::helpers::sim_config()
+    })
+    .await;
+    let client = client(&sim);
+    let first = contact("Twin One");
+    let mut second = contact("Twin Two");
+    second.customer_id = first.customer_id.clone();
+    let a = client.create_contact(&first).await.expect("first");
+    let b = client.create_contact(&second).await.expect("second, same customer id");
+
+    let err = client.upsert_contact(&first).await.expect_err("ambiguous upsert");
+    match err {
+        Error::MultipleMatches(mut ids) => {
+            ids.sort();
+            let mut expected = vec![a.clone(), b.clone()];
+            expected.sort();
+            assert_eq!(ids, expected);
+        }
+        other => panic!("{other:?}"),
+    }
+    let lookup = client.find_contact_by_customer_id(first.customer_id.as_deref().expect("key")).await;
+    assert!(matches!(lookup, Err(Error::MultipleMatches(ids)) if ids.len() == 2));
+}

@@ -27,7 +27,7 @@ async fn a_token_revoked_between_calls_is_renewed_once_and_the_call_succeeds() {
     assert_eq!(client.tokens_obtained(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_tasks_share_one_renewal_per_expiry() {
     let sim = spawn_sim(salesforce_sim::SimConfig { token_ttl: Duration::from_millis(800), ..sim_config() }).await;
     let client = client(&sim);
@@ -105,6 +105,8 @@ async fn injected_server_unavailable_is_retried_until_it_succeeds() {
         let id = client.create_contact(&contact(&format!("Flaky{i} Server"))).await.expect("create");
         client.get_contact(&id, None).await.expect("get");
     }
+    let (calls, _) = sim.control.api_usage();
+    assert!(calls > 40, "40 operations took {calls} calls: failures were retried");
 }
 
 #[tokio::test]
@@ -133,9 +135,16 @@ async fn unable_to_lock_row_is_retried_for_single_records_and_collections() {
     for i in 0..10 {
         client.create_contact(&contact(&format!("Locked{i} Row"))).await.expect("create");
     }
+    let (single_calls, _) = sim.control.api_usage();
+    assert!(single_calls > 10, "10 creates took {single_calls} calls: lock errors were retried");
+
     let records: Vec<_> = (0..50).map(|i| contact(&format!("LockedBatch{i} Row"))).collect();
     let results = client.create_contacts(&records).await.expect("collection");
     assert!(results.iter().all(|r| r.success), "{:?}", results.iter().find(|r| !r.success));
+    let (all_calls, _) = sim.control.api_usage();
+    assert!(all_calls - single_calls >= 2, "locked records were sent again");
+    let created = client.query_contacts("SELECT Id FROM Contact WHERE LastName = 'Row'").await.expect("query");
+    assert_eq!(created.len(), 60, "no record created twice");
 }
 
 #[tokio::test]
