@@ -10,7 +10,8 @@ localstripe_up() {
   port_open 127.0.0.1 8420 && return 0
   python_up
   log "starting localstripe on 127.0.0.1:8420"
-  start_bg localstripe "$VENV/bin/python" -m localstripe --port 8420
+  # --from-scratch: forget the state an earlier run pickled, so every start is clean and fast.
+  start_bg localstripe "$VENV/bin/python" -m localstripe --port 8420 --from-scratch
   wait_port 127.0.0.1 8420 localstripe 60
 }
 

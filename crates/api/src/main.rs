@@ -1,3 +1,5 @@
+//! `api` serves the HTTP API; `api migrate` applies pending database migrations and exits.
+
 use std::net::TcpListener;
 
 use api::ApiConfig;
@@ -6,6 +8,11 @@ use api::ApiConfig;
 async fn main() -> anyhow::Result<()> {
     let config = ApiConfig::from_env()?;
     telemetry::init(config.log_json);
+    if std::env::args().nth(1).as_deref() == Some("migrate") {
+        model::db::migrate(config.database_url.expose()).await?;
+        tracing::info!("migrations applied");
+        return Ok(());
+    }
     let listener = TcpListener::bind(&config.listen)?;
     tracing::info!(listen = %listener.local_addr()?, "api listening");
     api::run(config, listener)?.await?;
