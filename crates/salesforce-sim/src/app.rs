@@ -62,9 +62,11 @@ impl Sim {
         })
     }
 
-    /// The login URLs a JWT's `aud` may name: every base URL the simulator serves.
+    /// The login URLs a JWT's `aud` may name: every base URL the simulator serves (its My Domain), and
+    /// Salesforce's standard login hosts, which real orgs accept too.
     pub fn audiences(&self) -> Vec<&str> {
-        std::iter::once(self.urls.http.as_str()).chain(self.urls.https.as_deref()).collect()
+        const STANDARD: [&str; 2] = ["https://login.salesforce.com", "https://test.salesforce.com"];
+        [self.urls.http.as_str()].into_iter().chain(self.urls.https.as_deref()).chain(STANDARD).collect()
     }
 
     /// The org's clock: now at millisecond precision, plus the test offset.

@@ -18,7 +18,24 @@ pub struct Claims {
     pub sub: Option<String>,
     #[serde(default, deserialize_with = "one_or_many")]
     pub aud: Vec<String>,
+    /// Seconds since the epoch; a numeric string is accepted too (simple-salesforce sends one, and
+    /// Salesforce takes it).
+    #[serde(default, deserialize_with = "number_or_string")]
     pub exp: Option<u64>,
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Exp {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Option::<Exp>::deserialize(d)? {
+        Some(Exp::Number(n)) => Some(n),
+        Some(Exp::Text(s)) => s.trim().parse().ok(),
+        None => None,
+    })
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
