@@ -100,3 +100,13 @@ mod tests {
         assert!(TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_some());
     }
 }
+
+/// A receiver that turns true once SIGTERM or Ctrl-C arrives (spawns the waiting task on the current runtime).
+pub fn shutdown_receiver() -> tokio::sync::watch::Receiver<bool> {
+    let (stop, receiver) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    receiver
+}
