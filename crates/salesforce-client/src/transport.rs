@@ -60,6 +60,13 @@ impl Response {
     }
 }
 
+/// Where a call stands across its attempts.
+struct Attempts {
+    number: u32,
+    renewed: bool,
+    session: Option<Arc<Session>>,
+}
+
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) auth: Authenticator,
@@ -72,53 +79,60 @@ pub(crate) struct Transport {
 impl Transport {
     /// Sends `request`, retrying retryable failures and renewing the session once if it was rejected.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
-        let mut attempt = 1;
-        let mut renewed = false;
-        let mut session = None::<Arc<Session>>;
+        let mut state = Attempts { number: 1, renewed: false, session: None };
         loop {
-            let outcome = match &session {
-                Some(s) => self.send_once(request, s).await,
-                None => match self.auth.session().await {
-                    Ok(s) => {
-                        session = Some(s.clone());
-                        self.send_once(request, &s).await
-                    }
-                    Err(e) => Err(e),
-                },
-            };
-            let mut error = match outcome {
+            let error = match self.attempt(request, &mut state.session).await {
                 Ok(response) => return Ok(response),
-                Err(e) => e,
+                Err(error) => error,
             };
-            if let (Some(stale), false) = (&session, renewed)
-                && is_invalid_session(&error)
-            {
-                renewed = true;
-                tracing::info!("Salesforce rejected the session; re-authenticating once");
-                match self.auth.renew(stale).await {
-                    Ok(fresh) => {
-                        session = Some(fresh);
-                        continue;
-                    }
-                    Err(e) => {
-                        // Not renewed: the next attempt (if the failure is retryable) tries again.
-                        renewed = false;
-                        session = None;
-                        error = e;
-                    }
-                }
+            let Some(error) = self.renew_if_rejected(&mut state, error).await else {
+                continue;
+            };
+            self.back_off(&mut state, error).await?;
+        }
+    }
+
+    /// One try, with the session in hand or the current one.
+    async fn attempt(&self, request: &Request, session: &mut Option<Arc<Session>>) -> Result<Response, Error> {
+        let current = match session {
+            Some(s) => s.clone(),
+            None => session.insert(self.auth.session().await?).clone(),
+        };
+        self.send_once(request, &current).await
+    }
+
+    /// On the first INVALID_SESSION_ID, renews the session and returns `None` (try again at once);
+    /// otherwise hands the error back.
+    async fn renew_if_rejected(&self, state: &mut Attempts, error: Error) -> Option<Error> {
+        let Some(stale) = state.session.clone().filter(|_| !state.renewed && is_invalid_session(&error)) else {
+            return Some(error);
+        };
+        state.renewed = true;
+        tracing::info!("Salesforce rejected the session; re-authenticating once");
+        match self.auth.renew(&stale).await {
+            Ok(fresh) => {
+                state.session = Some(fresh);
+                None
             }
-            if !error.is_retryable() || attempt >= self.retry.max_attempts {
-                return Err(error);
-            }
-            let delay = self.retry.delay(attempt);
-            tracing::warn!(attempt, ?delay, error = %error, "retryable Salesforce failure; backing off");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-            if error.code().is_none() {
-                session = None; // a transport error: pick up whatever session is current
+            Err(e) => {
+                // Not renewed: the next attempt (if the failure is retryable) tries again.
+                state.renewed = false;
+                state.session = None;
+                Some(e)
             }
         }
+    }
+
+    /// Sleeps before the next attempt, or returns the error when it is final.
+    async fn back_off(&self, state: &mut Attempts, error: Error) -> Result<(), Error> {
+        if !error.is_retryable() || state.number >= self.retry.max_attempts {
+            return Err(error);
+        }
+        let delay = self.retry.delay(state.number);
+        tracing::warn!(attempt = state.number, ?delay, error = %error, "retryable Salesforce failure; backing off");
+        tokio::time::sleep(delay).await;
+        state.number += 1;
+        Ok(())
     }
 
     async fn send_once(&self, request: &Request, session: &Session) -> Result<Response, Error> {

@@ -47,7 +47,7 @@ async fn a_jwt_signed_with_an_untrusted_key_is_refused_with_a_typed_error() {
 async fn a_jwt_for_the_wrong_audience_is_refused() {
     let sim = default_sim().await;
     let mut config = client_config(&sim, AuthKind::Jwt);
-    config.jwt_audience = Some("https://test.salesforce.com".into());
+    config.jwt_audience = Some("https://attacker.example.com".into());
     let err = client_with(&config).authenticate().await.expect_err("wrong audience refused");
     assert_eq!(auth_kind(err), AuthErrorKind::InvalidGrant);
 }

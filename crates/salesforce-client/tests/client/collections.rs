@@ -85,3 +85,25 @@ async fn records_without_their_key_are_refused_before_anything_is_sent() {
     let err = client.update_contacts(&[contact("No Id")]).await.expect_err("refused");
     assert!(matches!(err, salesforce_client::Error::InvalidInput(_)));
 }
+
+#[tokio::test]
+async fn a_failure_after_the_first_chunk_reports_the_results_of_the_chunks_that_went_through() {
+    let sim = default_sim().await;
+    let mut config = crate::helpers::client_config(&sim, salesforce_client::AuthKind::Jwt);
+    config.max_attempts = 2;
+    let client = crate::helpers::client_with(&config);
+    client.describe_contact().await.expect("warm up");
+    let (used, _) = sim.control.api_usage();
+    sim.control.set_daily_api_limit(used + 1); // room for exactly one more call
+
+    let records: Vec<_> = (0..450).map(|i| contact(&format!("Partial{i} Batch"))).collect();
+    let err = client.create_contacts(&records).await.expect_err("the limit stops the second chunk");
+    match err {
+        salesforce_client::Error::PartialBatch { done, source } => {
+            assert_eq!(done.len(), 200);
+            assert!(done.iter().all(|r| r.success));
+            assert_eq!(source.code(), Some(&ErrorCode::RequestLimitExceeded));
+        }
+        other => panic!("{other:?}"),
+    }
+}
