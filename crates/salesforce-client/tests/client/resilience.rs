@@ -27,6 +27,18 @@ async fn a_token_revoked_between_calls_is_renewed_once_and_the_call_succeeds() {
     assert_eq!(client.tokens_obtained(), 2);
 }
 
+#[tokio::test]
+async fn a_session_rejected_again_after_renewal_is_reported_not_renewed_forever() {
+    let sim = spawn_sim(salesforce_sim::SimConfig { token_ttl: Duration::ZERO, ..sim_config() }).await;
+    let client = client(&sim);
+    let err = client.describe_contact().await.expect_err("every token is already expired");
+    match &err {
+        Error::Api(api) => assert_eq!((api.status, &api.code), (401, &ErrorCode::InvalidSessionId)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.tokens_obtained(), 2, "the first token and exactly one renewal");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_tasks_share_one_renewal_per_expiry() {
     let sim = spawn_sim(salesforce_sim::SimConfig { token_ttl: Duration::from_millis(800), ..sim_config() }).await;
