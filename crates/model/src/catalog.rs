@@ -106,27 +106,25 @@ async fn announce(
     Ok(())
 }
 
-/// Creates a customer with a new id.
+/// Creates a customer with a new id, and its events, in one statement.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     fields: &CustomerFields,
     ctx: &ChangeContext,
 ) -> Result<Customer, CatalogError> {
-    conn.transaction(|conn| {
-        async move {
-            let new = NewCustomer {
-                id: Uuid::now_v7(),
-                name: &fields.name,
-                email: &fields.email,
-                phone: fields.phone.as_deref(),
-            };
-            let c = customer::insert(conn, &new).await.map_err(map_unique)?;
-            announce(conn, &c, Action::Created, ctx).await?;
-            Ok(c)
-        }
-        .scope_boxed()
-    })
-    .await
+    let now = Utc::now();
+    let c = Customer {
+        id: Uuid::now_v7(),
+        name: fields.name.clone(),
+        email: fields.email.clone(),
+        phone: fields.phone.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let events = outbox::columns(&events_for(&c, Action::Created, ctx), ctx.traceparent.as_deref())?;
+    let new = NewCustomer { id: c.id, name: &c.name, email: &c.email, phone: c.phone.as_deref() };
+    customer::insert_announced(conn, &new, &events).await.map_err(map_unique)
 }
 
 /// Applies `patch` if the customer is at `expected_version` (when given). Returns the customer and whether

@@ -10,7 +10,7 @@ use crate::fields::CustomerFields;
 use crate::schema::customers;
 
 /// A customer of the local catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = customers)]
 pub struct Customer {
     pub id: Uuid,
@@ -28,8 +28,6 @@ impl Customer {
     }
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = customers)]
 pub(crate) struct NewCustomer<'a> {
     pub id: Uuid,
     pub name: &'a str,
@@ -55,8 +53,31 @@ pub async fn list(conn: &mut AsyncPgConnection, after: Option<Uuid>, limit: i64)
     q.load(conn).await
 }
 
-pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewCustomer<'_>) -> QueryResult<Customer> {
-    diesel::insert_into(customers::table).values(new).returning(Customer::as_returning()).get_result(conn).await
+/// Inserts a customer and its outbox events in a single statement: atomic without an explicit transaction,
+/// and one round trip instead of four on the API's hottest path.
+pub(crate) async fn insert_announced(
+    conn: &mut AsyncPgConnection,
+    new: &NewCustomer<'_>,
+    events: &crate::outbox::Columns,
+) -> QueryResult<Customer> {
+    use diesel::sql_types::{Array, Jsonb, Nullable, Text, Uuid as SqlUuid};
+    let sql = format!(
+        "WITH c AS (INSERT INTO customers (id, name, email, phone) VALUES ($1, $2, $3, $4) RETURNING *), \
+         o AS ({}) SELECT * FROM c",
+        crate::outbox::insert_unnest_sql(5)
+    );
+    diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(new.id)
+        .bind::<Text, _>(new.name)
+        .bind::<Text, _>(new.email)
+        .bind::<Nullable<Text>, _>(new.phone)
+        .bind::<Array<SqlUuid>, _>(&events.event_ids)
+        .bind::<Array<Text>, _>(&events.topics)
+        .bind::<Array<Text>, _>(&events.keys)
+        .bind::<Array<Jsonb>, _>(&events.headers)
+        .bind::<Array<Jsonb>, _>(&events.payloads)
+        .get_result(conn)
+        .await
 }
 
 pub(crate) async fn overwrite(conn: &mut AsyncPgConnection, id: Uuid, f: &CustomerFields) -> QueryResult<Customer> {

@@ -46,6 +46,42 @@ fn row(topic: Topic, event: &CustomerEvent, traceparent: Option<&str>) -> QueryR
     })
 }
 
+/// Outbox rows as parallel arrays, for inserting them with `unnest` inside a larger statement.
+pub(crate) struct Columns {
+    pub event_ids: Vec<uuid::Uuid>,
+    pub topics: Vec<String>,
+    pub keys: Vec<String>,
+    pub headers: Vec<Value>,
+    pub payloads: Vec<Value>,
+}
+
+/// The `INSERT` of [`Columns`] bound as parameters `$first..$first+4`.
+pub(crate) fn insert_unnest_sql(first: usize) -> String {
+    let p = |i: usize| first + i;
+    format!(
+        "INSERT INTO outbox (event_id, topic, partition_key, headers, payload) \
+         SELECT * FROM unnest(${}::uuid[], ${}::text[], ${}::text[], ${}::jsonb[], ${}::jsonb[])",
+        p(0),
+        p(1),
+        p(2),
+        p(3),
+        p(4)
+    )
+}
+
+pub(crate) fn columns(events: &[(Topic, CustomerEvent)], traceparent: Option<&str>) -> QueryResult<Columns> {
+    let mut c = Columns { event_ids: vec![], topics: vec![], keys: vec![], headers: vec![], payloads: vec![] };
+    for (topic, event) in events {
+        let r = row(*topic, event, traceparent)?;
+        c.event_ids.push(r.event_id);
+        c.topics.push(r.topic);
+        c.keys.push(r.partition_key);
+        c.headers.push(r.headers);
+        c.payloads.push(r.payload);
+    }
+    Ok(c)
+}
+
 /// Adds events to the outbox in one statement (so relays are woken once). Call inside the transaction that
 /// made the change.
 pub async fn enqueue_all(
