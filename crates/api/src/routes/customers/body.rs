@@ -3,10 +3,8 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
-use chrono::{DateTime, Utc};
 use model::{Customer, CustomerFields, CustomerPatch};
-use serde::{Deserialize, Deserializer, Serialize};
-use uuid::Uuid;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::ApiError;
 use crate::extract::etag;
@@ -40,34 +38,9 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     Option::<String>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CustomerBody {
-    pub id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub phone: Option<String>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Customer> for CustomerBody {
-    fn from(c: Customer) -> Self {
-        Self {
-            id: c.id,
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            version: c.version,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
-
 /// A customer response with its ETag.
 pub fn customer_response(mut builder: actix_web::HttpResponseBuilder, c: Customer) -> HttpResponse {
-    builder.insert_header((header::ETAG, etag(c.version))).json(CustomerBody::from(c))
+    builder.insert_header((header::ETAG, etag(c.version))).json(c)
 }
 
 impl CreateCustomer {

@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::body::CustomerBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -37,6 +36,5 @@ pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> R
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = more.then(|| rows.last().map(|c| c.id.to_string())).flatten();
-    let data: Vec<CustomerBody> = rows.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_cursor": next_cursor })))
+    Ok(HttpResponse::Ok().json(json!({ "data": rows, "next_cursor": next_cursor })))
 }
