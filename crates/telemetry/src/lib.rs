@@ -75,6 +75,16 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received");
 }
 
+/// A receiver that turns true once SIGTERM or Ctrl-C arrives (spawns the waiting task on the current runtime).
+pub fn shutdown_receiver() -> tokio::sync::watch::Receiver<bool> {
+    let (stop, receiver) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    receiver
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,14 +109,4 @@ mod tests {
         }
         assert!(TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_some());
     }
-}
-
-/// A receiver that turns true once SIGTERM or Ctrl-C arrives (spawns the waiting task on the current runtime).
-pub fn shutdown_receiver() -> tokio::sync::watch::Receiver<bool> {
-    let (stop, receiver) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
-    receiver
 }
