@@ -3,6 +3,7 @@
 //! against the real services that `scripts/test` starts; it must never be a dependency of a binary.
 
 pub mod db;
+pub mod event;
 pub mod kafka;
 pub mod process;
 

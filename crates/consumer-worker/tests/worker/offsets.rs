@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use consumer_worker::{HandleError, Handler, WorkerConfig};
 use events::kafka::KafkaSettings;
-use events::{Action, CustomerEvent, Integration, Origin, SCHEMA_VERSION, Topic};
+use events::{Action, CustomerEvent, Integration, Topic};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -38,17 +38,7 @@ impl Recorder {
 }
 
 fn event(customer: Uuid) -> CustomerEvent {
-    CustomerEvent {
-        event_id: Uuid::now_v7(),
-        schema_version: SCHEMA_VERSION,
-        action: Action::Updated,
-        origin: Origin::Local,
-        customer_id: Some(customer),
-        external_id: None,
-        customer: None,
-        occurred_at: chrono::Utc::now(),
-        delivery_id: None,
-    }
+    testkit::event::update_event(customer, 1)
 }
 
 async fn produce(kafka: &KafkaSettings, topic: Topic, events: &[CustomerEvent]) {
