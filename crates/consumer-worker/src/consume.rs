@@ -1,24 +1,30 @@
-//! One integration's consumer loop: receive, decode, handle (retrying retryable failures with backoff), and
-//! only then store the message's offset for the next commit. A crash before the store means the event is
-//! delivered again; handlers are idempotent.
+//! One integration's consumer loop: gather a batch (up to `WORKER_BATCH_SIZE` events, waiting at most
+//! `WORKER_LINGER_MS` after the first), hand it to the handler, retry what failed retryably with backoff,
+//! dead-letter what failed for good or ran out of attempts (and what cannot be decoded), and only then store
+//! the batch's offsets for the next commit. A crash before the store means the batch is delivered again;
+//! handlers are idempotent. SIGTERM lets the batch in hand finish (or stop between retries, unstored).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::BackoffBuilder;
 use events::{CustomerEvent, Integration, Topic};
+use model::db::PgPool;
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::BorrowedMessage;
+use rdkafka::message::{BorrowedMessage, Headers};
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::watch;
 
 use crate::config::WorkerConfig;
+use crate::dlq::{self, Letter};
 use crate::handler::{HandleError, Handler};
 
-enum Outcome {
-    /// Done with the message (handled, or skipped as permanently failing): its offset may be stored.
-    Done,
-    /// Shutdown came while the message was still failing: leave it for the next run.
-    Interrupted,
+/// A consumed message, decoded or not.
+struct Item<'a> {
+    message: BorrowedMessage<'a>,
+    event: Result<CustomerEvent, String>,
 }
 
 /// Consumes `integration`'s topics until `shutdown` turns true, then commits what was handled.
@@ -26,32 +32,32 @@ pub async fn consume(
     config: &WorkerConfig,
     integration: Integration,
     handler: Arc<dyn Handler>,
+    pool: PgPool<diesel_async::AsyncPgConnection>,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let kafka = config.kafka();
-    kafka.ensure_topics(Topic::of(integration)).await?;
+    kafka.ensure_all_topics().await?;
     let consumer: StreamConsumer = kafka.consumer_config(&config.group(integration)).create()?;
     let topics: Vec<String> = Topic::of(integration).map(|t| kafka.topic_name(t)).collect();
     consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
     tracing::info!(integration = integration.as_str(), group = %config.group(integration), "consuming");
-    let retry_max = Duration::from_millis(config.retry_max_ms);
+    let linger = Duration::from_millis(config.linger_ms);
     while !*shutdown.borrow() {
-        let received = tokio::select! {
+        let batch = tokio::select! {
             _ = shutdown.changed() => break,
-            m = consumer.recv() => m,
+            b = gather(&consumer, config.batch_size.max(1), linger) => b,
         };
-        let message = match received {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "kafka consumer error");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        match handle(&*handler, integration, &message, &mut shutdown, retry_max).await {
-            Outcome::Done => consumer.store_offset_from_message(&message)?,
-            Outcome::Interrupted => break,
+        if batch.is_empty() {
+            continue;
         }
+        let items: Vec<Item<'_>> = batch.into_iter().map(|message| Item { event: decode(&message), message }).collect();
+        let Some(letters) = handle(&*handler, integration, &items, config, &mut shutdown).await else { break };
+        if let Err(e) = dlq::write(&pool, integration, &kafka, &letters).await {
+            // Not stored: leave the batch unacknowledged, it comes back after a restart or rebalance.
+            tracing::error!(error = %format!("{e:#}"), "could not store dead letters; stopping this consumer");
+            return Err(e);
+        }
+        store_offsets(&consumer, &items)?;
     }
     if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
         tracing::debug!(error = %e, "nothing to commit at shutdown");
@@ -60,64 +66,117 @@ pub async fn consume(
     Ok(())
 }
 
+/// Up to `max` messages: waits for the first, then at most `linger` for the rest.
+async fn gather(consumer: &StreamConsumer, max: usize, linger: Duration) -> Vec<BorrowedMessage<'_>> {
+    let mut batch = Vec::new();
+    match consumer.recv().await {
+        Ok(m) => batch.push(m),
+        Err(e) => {
+            tracing::warn!(error = %e, "kafka consumer error");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return batch;
+        }
+    }
+    let deadline = tokio::time::Instant::now() + linger;
+    while batch.len() < max {
+        match tokio::time::timeout_at(deadline, consumer.recv()).await {
+            Ok(Ok(m)) => batch.push(m),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "kafka consumer error");
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+fn decode(message: &BorrowedMessage<'_>) -> Result<CustomerEvent, String> {
+    serde_json::from_slice(message.payload().unwrap_or_default()).map_err(|e| format!("undecodable event: {e}"))
+}
+
+/// Handles the batch, retrying retryable failures; returns the dead letters, or `None` when shutdown came
+/// while events were still failing (nothing is stored then: the batch comes back).
 async fn handle(
     handler: &dyn Handler,
     integration: Integration,
-    message: &BorrowedMessage<'_>,
+    items: &[Item<'_>],
+    config: &WorkerConfig,
     shutdown: &mut watch::Receiver<bool>,
-    retry_max: Duration,
-) -> Outcome {
-    let event: CustomerEvent = match serde_json::from_slice(message.payload().unwrap_or_default()) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, topic = message.topic(), offset = message.offset(), "undecodable event skipped");
-            return Outcome::Done;
+) -> Option<Vec<Letter>> {
+    let mut letters = Vec::new();
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match &item.event {
+            Ok(_) => todo.push(i),
+            Err(reason) => letters.push(Letter::new(&item.message, reason.clone(), 1)),
         }
-    };
+    }
+    let mut delays = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_millis(config.retry_max_ms))
+        .with_jitter()
+        .without_max_times()
+        .build();
     let mut attempt: u32 = 0;
-    loop {
-        match handler.handle(integration, &event).await {
-            Ok(()) => return Outcome::Done,
-            Err(HandleError::Permanent(e)) => {
-                tracing::error!(error = %format!("{e:#}"), event_id = %event.event_id, "event failed for good; skipped");
-                return Outcome::Done;
-            }
-            Err(HandleError::Retryable(e)) => {
-                attempt += 1;
-                let pause = backoff(attempt, retry_max);
-                tracing::warn!(error = %format!("{e:#}"), event_id = %event.event_id, attempt, ?pause, "retrying event");
-                tokio::select! {
-                    _ = shutdown.changed() => return Outcome::Interrupted,
-                    _ = tokio::time::sleep(pause) => {}
+    while !todo.is_empty() {
+        attempt += 1;
+        let events: Vec<CustomerEvent> = todo.iter().filter_map(|i| items[*i].event.clone().ok()).collect();
+        let results = handler.handle(integration, &events).await;
+        let mut again = Vec::new();
+        for (i, result) in todo.iter().zip(results.into_iter().chain(std::iter::repeat_with(|| {
+            Err(HandleError::Retryable(anyhow::anyhow!("the handler returned too few results")))
+        }))) {
+            match result {
+                Ok(()) => {}
+                Err(HandleError::Permanent(e)) => {
+                    letters.push(Letter::new(&items[*i].message, format!("{e:#}"), attempt))
+                }
+                Err(HandleError::Retryable(e)) if attempt >= config.max_attempts => {
+                    letters.push(Letter::new(&items[*i].message, format!("attempts exhausted: {e:#}"), attempt))
+                }
+                Err(HandleError::Retryable(e)) => {
+                    tracing::warn!(error = %format!("{e:#}"), attempt, "event failed; will retry");
+                    again.push(*i);
                 }
             }
         }
+        todo = again;
+        if !todo.is_empty() {
+            let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
+            tokio::select! {
+                _ = shutdown.changed() => return None,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
     }
+    Some(letters)
 }
 
-/// 100 ms doubling per attempt, capped, with up to 20% jitter.
-fn backoff(attempt: u32, max: Duration) -> Duration {
-    let base = Duration::from_millis(100).saturating_mul(1 << attempt.min(16)).min(max);
-    let jitter = base.mul_f64(rand_fraction() * 0.2);
-    base.saturating_sub(jitter)
-}
-
-fn rand_fraction() -> f64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    f64::from(nanos % 1000) / 1000.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let max = Duration::from_secs(5);
-        assert!(backoff(1, max) <= Duration::from_millis(200));
-        assert!(backoff(1, max) >= Duration::from_millis(160));
-        assert!(backoff(30, max) <= max);
-        assert!(backoff(30, max) >= max.mul_f64(0.8));
+/// Stores, per partition, the offset after the batch's last message.
+fn store_offsets(consumer: &StreamConsumer, items: &[Item<'_>]) -> anyhow::Result<()> {
+    let mut next: HashMap<(String, i32), i64> = HashMap::new();
+    for item in items {
+        let m = &item.message;
+        let entry = next.entry((m.topic().to_owned(), m.partition())).or_insert(0);
+        *entry = (*entry).max(m.offset() + 1);
     }
+    let mut list = TopicPartitionList::new();
+    for ((topic, partition), offset) in next {
+        list.add_partition_offset(&topic, partition, Offset::Offset(offset))?;
+    }
+    consumer.store_offsets(&list)?;
+    Ok(())
+}
+
+/// A message's headers as a JSON object of strings.
+pub(crate) fn headers_json(message: &BorrowedMessage<'_>) -> serde_json::Map<String, serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    if let Some(hs) = message.headers() {
+        for h in hs.iter() {
+            let value = String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned();
+            map.insert(h.key.to_owned(), serde_json::Value::String(value));
+        }
+    }
+    map
 }

@@ -1,39 +1,146 @@
-//! What the worker does with an event. Handlers must be idempotent: an event may arrive more than once.
+//! What the worker does with a batch of events. Handlers must be idempotent: an event may arrive more than
+//! once, and a failed one is handed over again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use events::{CustomerEvent, Integration};
+use futures::StreamExt;
+use sync_core::{Engine, Failure, Outcome};
+use uuid::Uuid;
 
 /// How handling an event failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HandleError {
-    /// Worth trying again (the other system is down, rate-limited, a lock timed out): the event is retried with
-    /// backoff and its offset is not stored meanwhile.
+    /// Worth trying again (the other system is down, rate-limited, a lock timed out): retried with backoff,
+    /// then dead-lettered once the attempts are spent.
     #[error("retryable: {0:#}")]
     Retryable(anyhow::Error),
-    /// Will never succeed as it is: logged and skipped.
+    /// Will never succeed as it is: dead-lettered.
     #[error("permanent: {0:#}")]
     Permanent(anyhow::Error),
 }
 
+/// Handles one integration's events. `events` are in the order they were consumed; one result per event.
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
-    async fn handle(&self, integration: Integration, event: &CustomerEvent) -> Result<(), HandleError>;
+    async fn handle(&self, integration: Integration, events: &[CustomerEvent]) -> Vec<Result<(), HandleError>>;
 }
 
-/// Logs each event. The sync handlers (outbound calls to Stripe and Salesforce, inbound application to the
-/// catalog) replace it when they land.
-pub struct LogHandler;
+/// Per-batch tallies, logged at debug level (never a line per event).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub applied: usize,
+    pub up_to_date: usize,
+    pub stale: usize,
+    pub failed: usize,
+}
+
+/// The sync: inbound events (origin = the integration) are applied to the catalog, one customer's in order
+/// and different customers' concurrently; outbound ones are coalesced per customer and reconciled in one go.
+pub struct SyncHandler {
+    engines: HashMap<Integration, Engine>,
+    inbound_concurrency: usize,
+}
+
+impl SyncHandler {
+    pub fn new(engines: impl IntoIterator<Item = Engine>) -> Self {
+        Self { engines: engines.into_iter().map(|e| (e.integration(), e)).collect(), inbound_concurrency: 8 }
+    }
+}
+
+fn to_handle_error(f: Failure) -> HandleError {
+    match f {
+        Failure::Retryable(m) => HandleError::Retryable(anyhow::anyhow!(m)),
+        Failure::Permanent(m) => HandleError::Permanent(anyhow::anyhow!(m)),
+    }
+}
 
 #[async_trait]
-impl Handler for LogHandler {
-    async fn handle(&self, integration: Integration, event: &CustomerEvent) -> Result<(), HandleError> {
-        tracing::info!(
-            integration = integration.as_str(),
-            event_id = %event.event_id,
-            event_type = event.action.event_type(),
-            origin = event.origin.as_str(),
-            "event received"
-        );
-        Ok(())
+impl Handler for SyncHandler {
+    async fn handle(&self, integration: Integration, events: &[CustomerEvent]) -> Vec<Result<(), HandleError>> {
+        let Some(engine) = self.engines.get(&integration) else {
+            let missing = || Err(HandleError::Retryable(anyhow::anyhow!("no connector for {}", integration.as_str())));
+            return events.iter().map(|_| missing()).collect();
+        };
+        let mut results: Vec<Option<Result<Outcome, Failure>>> = vec![None; events.len()];
+        // Inbound first, per customer in order; then outbound reads the catalog as it now is.
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut outbound: Vec<(usize, Uuid)> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            if e.origin == integration.origin() {
+                groups.entry(e.partition_key()).or_default().push(i);
+            } else if let Some(id) = e.customer_id {
+                outbound.push((i, id));
+            } else {
+                results[i] = Some(Err(Failure::Permanent("an outbound event without a customer id".into())));
+            }
+        }
+        let applied: Vec<Vec<(usize, Result<Outcome, Failure>)>> = futures::stream::iter(groups.into_values())
+            .map(|idx| async move {
+                let mut out = Vec::with_capacity(idx.len());
+                for i in idx {
+                    out.push((i, engine.apply_inbound(&events[i]).await));
+                }
+                out
+            })
+            .buffer_unordered(self.inbound_concurrency)
+            .collect()
+            .await;
+        for (i, r) in applied.into_iter().flatten() {
+            results[i] = Some(r);
+        }
+        if !outbound.is_empty() {
+            let ids: Vec<Uuid> = outbound.iter().map(|(_, id)| *id).collect();
+            let done = engine.reconcile(&ids).await;
+            for (i, id) in outbound {
+                results[i] = Some(done.get(&id).cloned().unwrap_or(Ok(Outcome::UpToDate)));
+            }
+        }
+        let mut tally = Tally::default();
+        let out: Vec<Result<(), HandleError>> = results
+            .into_iter()
+            .map(|r| match r.unwrap_or(Err(Failure::Retryable("not handled".into()))) {
+                Ok(o) => {
+                    match o {
+                        Outcome::Applied => tally.applied += 1,
+                        Outcome::UpToDate => tally.up_to_date += 1,
+                        Outcome::Stale => tally.stale += 1,
+                    }
+                    Ok(())
+                }
+                Err(f) => {
+                    tally.failed += 1;
+                    Err(to_handle_error(f))
+                }
+            })
+            .collect();
+        tracing::debug!(integration = integration.as_str(), events = events.len(), ?tally, "batch handled");
+        out
     }
+}
+
+/// Engines for `integrations`, with the connectors built from the environment.
+pub fn engines_from_env(
+    pool: &model::db::PgPool<diesel_async::AsyncPgConnection>,
+    integrations: &[Integration],
+    stripe_concurrency: usize,
+) -> anyhow::Result<Vec<Engine>> {
+    let mut engines = Vec::new();
+    for integration in integrations {
+        let connector: Arc<dyn sync_core::Connector> = match integration {
+            Integration::Stripe => {
+                let config: stripe_client::StripeConfig = envy::prefixed("STRIPE_").from_env()?;
+                let client = stripe_client::StripeClient::new(&config)?;
+                Arc::new(sync_stripe::StripeConnector::new(client, stripe_concurrency))
+            }
+            Integration::Salesforce => {
+                let config = salesforce_client::Config::from_env("SALESFORCE_")?;
+                Arc::new(sync_salesforce::SalesforceConnector::new(salesforce_client::SalesforceClient::new(&config)?))
+            }
+        };
+        engines.push(Engine::new(pool.clone(), connector));
+    }
+    Ok(engines)
 }

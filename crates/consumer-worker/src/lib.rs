@@ -1,32 +1,66 @@
 //! consumer-worker: one consumer group per integration (so a Stripe outage never holds up Salesforce), each
-//! consuming that integration's three topics and handing every event to a [`Handler`]. Offsets are stored only
-//! after an event was handled. It must never publish to Kafka directly: anything it changes locally leaves
-//! through the outbox.
+//! consuming that integration's three topics in batches and handing them to a [`Handler`], normally the
+//! [`SyncHandler`] over the `sync-core` engine with that integration's connector. Offsets are stored only
+//! after a batch was handled or dead-lettered. It must never publish to Kafka directly: anything it changes
+//! locally, dead letters included, leaves through the outbox.
 
 pub mod config;
 pub mod consume;
+pub mod dlq;
 pub mod handler;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
 pub use config::WorkerConfig;
-pub use handler::{HandleError, Handler, LogHandler};
+pub use handler::{HandleError, Handler, SyncHandler};
 
-/// Runs a consumer per configured integration until `shutdown` turns true; each finishes the event in hand.
+/// Runs a consumer per configured integration until `shutdown` turns true; each finishes the batch in hand.
 pub async fn run(
     config: WorkerConfig,
     handler: Arc<dyn Handler>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
     let mut tasks = tokio::task::JoinSet::new();
     for integration in config.integration_list()? {
-        let (config, handler, shutdown) = (config.clone(), handler.clone(), shutdown.clone());
-        tasks.spawn(async move { consume::consume(&config, integration, handler, shutdown).await });
+        let (config, handler, shutdown, pool) = (config.clone(), handler.clone(), shutdown.clone(), pool.clone());
+        tasks.spawn(async move { consume::consume(&config, integration, handler, pool, shutdown).await });
     }
+    tasks.spawn(prune(pool, config.dedupe_retention_hours, shutdown));
     while let Some(done) = tasks.join_next().await {
         done??;
     }
     Ok(())
+}
+
+/// Runs the sync: engines for the configured integrations with connectors configured from the environment.
+pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
+    let engines = handler::engines_from_env(&pool, &config.integration_list()?, config.stripe_concurrency)?;
+    run(config, Arc::new(SyncHandler::new(engines)), shutdown).await
+}
+
+/// Forgets processed event ids older than the retention, hourly.
+async fn prune(
+    pool: model::db::PgPool<diesel_async::AsyncPgConnection>,
+    retention_hours: i64,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    loop {
+        if let Ok(mut conn) = pool.get().await {
+            let before = chrono::Utc::now() - chrono::Duration::hours(retention_hours);
+            match model::sync_state::prune_processed(&mut conn, before).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "forgot old processed event ids"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning processed events failed"),
+            }
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
 }

@@ -63,4 +63,10 @@ pub mod headers {
     pub const SCHEMA_VERSION: &str = "schema-version";
     /// W3C trace context of the request or delivery that caused the change.
     pub const TRACEPARENT: &str = "traceparent";
+    /// On dead letters: why the event could not be handled, after how many attempts, and where it came from.
+    pub const DLQ_REASON: &str = "dlq-reason";
+    pub const DLQ_ATTEMPTS: &str = "dlq-attempts";
+    pub const DLQ_ORIGINAL_TOPIC: &str = "dlq-original-topic";
+    pub const DLQ_ORIGINAL_PARTITION: &str = "dlq-original-partition";
+    pub const DLQ_ORIGINAL_OFFSET: &str = "dlq-original-offset";
 }

@@ -86,14 +86,27 @@ impl KafkaSettings {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("isolation.level", "read_committed")
-            .set("partition.assignment.strategy", "cooperative-sticky");
+            // Range assignment gives one consumer the same partition of all three topics, so one customer's
+            // created, updated and deleted events are handled by one worker, in one place.
+            .set("partition.assignment.strategy", "range");
         c
     }
 
     /// Creates the plan's topics with the configured partition count; existing topics are left alone.
     pub async fn ensure_topics(&self, topics: impl IntoIterator<Item = Topic>) -> anyhow::Result<()> {
+        self.ensure_named_topics(topics.into_iter().map(|t| t.to_string())).await
+    }
+
+    /// Creates every topic the product uses: the six plan topics and the two dead-letter topics.
+    pub async fn ensure_all_topics(&self) -> anyhow::Result<()> {
+        let dlq = crate::Integration::ALL.into_iter().map(crate::dlq_topic);
+        self.ensure_named_topics(Topic::all().map(|t| t.to_string()).chain(dlq)).await
+    }
+
+    /// Creates topics by plan name (the prefix is added), with the configured partitions and replication.
+    pub async fn ensure_named_topics(&self, plan_names: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
         let admin: AdminClient<DefaultClientContext> = self.base().create()?;
-        let names: Vec<String> = topics.into_iter().map(|t| self.topic_name(t)).collect();
+        let names: Vec<String> = plan_names.into_iter().map(|t| format!("{}{t}", self.topic_prefix)).collect();
         let new: Vec<NewTopic<'_>> = names
             .iter()
             .map(|n| NewTopic::new(n, self.partitions, TopicReplication::Fixed(self.replication)))

@@ -6,4 +6,4 @@ pub mod kafka;
 pub mod topic;
 
 pub use envelope::{CustomerEvent, CustomerSnapshot, SCHEMA_VERSION, headers};
-pub use topic::{Action, Integration, Origin, Topic};
+pub use topic::{Action, Integration, Origin, Topic, dlq_topic};

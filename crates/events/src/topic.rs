@@ -123,6 +123,11 @@ impl Topic {
     }
 }
 
+/// The dead-letter topic of an integration (`stripe-customer-dlq`): events its consumer could not handle.
+pub fn dlq_topic(integration: Integration) -> String {
+    format!("{}-customer-dlq", integration.as_str())
+}
+
 impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-customer-{}", self.integration.as_str(), self.action.as_str())

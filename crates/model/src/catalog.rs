@@ -2,7 +2,7 @@
 //! per integration the change must reach (never back to its origin); a change that changes nothing writes
 //! nothing.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -26,16 +26,26 @@ pub enum CatalogError {
     Database(#[from] DbError),
 }
 
-/// Who made a change and how to trace it.
+/// Who made a change, when it happened at its source, and how to trace it.
 #[derive(Debug, Clone)]
 pub struct ChangeContext {
     pub origin: Origin,
     pub traceparent: Option<String>,
+    /// When the change happened at its source (now, for local changes).
+    pub occurred_at: DateTime<Utc>,
+    /// Also announce the change back to the origin's integration (as a local change), because the product
+    /// wrote to that system after the change was made there: the system no longer holds it.
+    pub back_to_origin: bool,
 }
 
 impl ChangeContext {
     pub fn local(traceparent: Option<String>) -> Self {
-        Self { origin: Origin::Local, traceparent }
+        Self { origin: Origin::Local, traceparent, occurred_at: Utc::now(), back_to_origin: false }
+    }
+
+    /// A change that happened in `origin` at `occurred_at`.
+    pub fn inbound(origin: Origin, occurred_at: DateTime<Utc>, traceparent: Option<String>) -> Self {
+        Self { origin, traceparent, occurred_at, back_to_origin: false }
     }
 }
 
@@ -73,13 +83,15 @@ fn check_version(c: &Customer, expected: Option<i64>) -> Result<(), CatalogError
 
 /// The events announcing `action` on `c` to every integration but the origin's.
 fn events_for(c: &Customer, action: Action, ctx: &ChangeContext) -> Vec<(Topic, CustomerEvent)> {
-    Integration::targets(ctx.origin)
-        .map(|integration| {
+    let back = Integration::ALL.into_iter().filter(|i| ctx.back_to_origin && i.origin() == ctx.origin);
+    let targets = Integration::targets(ctx.origin).map(|i| (i, ctx.origin)).chain(back.map(|i| (i, Origin::Local)));
+    targets
+        .map(|(integration, origin)| {
             let event = CustomerEvent {
                 event_id: Uuid::now_v7(),
                 schema_version: SCHEMA_VERSION,
                 action,
-                origin: ctx.origin,
+                origin,
                 customer_id: Some(c.id),
                 external_id: None,
                 customer: Some(CustomerSnapshot {
@@ -88,7 +100,7 @@ fn events_for(c: &Customer, action: Action, ctx: &ChangeContext) -> Vec<(Topic, 
                     phone: c.phone.clone(),
                     version: Some(c.version),
                 }),
-                occurred_at: Utc::now(),
+                occurred_at: ctx.occurred_at,
                 delivery_id: None,
             };
             (Topic::new(integration, action), event)
@@ -114,6 +126,7 @@ pub async fn create(
 ) -> Result<Customer, CatalogError> {
     let now = Utc::now();
     let c = Customer {
+        changed_at: ctx.occurred_at,
         id: Uuid::now_v7(),
         name: fields.name.clone(),
         email: fields.email.clone(),
@@ -123,7 +136,8 @@ pub async fn create(
         updated_at: now,
     };
     let events = outbox::columns(&events_for(&c, Action::Created, ctx), ctx.traceparent.as_deref())?;
-    let new = NewCustomer { id: c.id, name: &c.name, email: &c.email, phone: c.phone.as_deref() };
+    let new =
+        NewCustomer { id: c.id, name: &c.name, email: &c.email, phone: c.phone.as_deref(), changed_at: c.changed_at };
     customer::insert_announced(conn, &new, &events).await.map_err(map_unique)
 }
 
@@ -144,7 +158,7 @@ pub async fn update(
             if wanted == current.fields() {
                 return Ok((current, false));
             }
-            let c = customer::overwrite(conn, id, &wanted).await.map_err(map_unique)?;
+            let c = customer::overwrite(conn, id, &wanted, ctx.occurred_at).await.map_err(map_unique)?;
             announce(conn, &c, Action::Updated, ctx).await?;
             Ok((c, true))
         }
@@ -166,7 +180,8 @@ pub async fn delete(
             check_version(&current, expected_version)?;
             customer::remove(conn, id).await?;
             // The deletion is the customer's last version, so consumers order it after every update.
-            let last = Customer { version: current.version + 1, ..current };
+            let last = Customer { version: current.version + 1, changed_at: ctx.occurred_at, ..current };
+            crate::sync_state::bury(conn, id, last.version).await?;
             announce(conn, &last, Action::Deleted, ctx).await?;
             Ok(last)
         }

@@ -20,6 +20,9 @@ pub struct Customer {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the latest change the row reflects happened at its source (last-writer-wins compares with it).
+    #[serde(skip)]
+    pub changed_at: DateTime<Utc>,
 }
 
 impl Customer {
@@ -33,6 +36,7 @@ pub(crate) struct NewCustomer<'a> {
     pub name: &'a str,
     pub email: &'a str,
     pub phone: Option<&'a str>,
+    pub changed_at: DateTime<Utc>,
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Customer>> {
@@ -40,7 +44,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
 }
 
 /// Locks the row for the rest of the transaction.
-pub(crate) async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Customer>> {
+pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Customer>> {
     customers::table.find(id).select(Customer::as_select()).for_update().first(conn).await.optional()
 }
 
@@ -60,17 +64,18 @@ pub(crate) async fn insert_announced(
     new: &NewCustomer<'_>,
     events: &crate::outbox::Columns,
 ) -> QueryResult<Customer> {
-    use diesel::sql_types::{Array, Jsonb, Nullable, Text, Uuid as SqlUuid};
+    use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     let sql = format!(
-        "WITH c AS (INSERT INTO customers (id, name, email, phone) VALUES ($1, $2, $3, $4) RETURNING *), \
-         o AS ({}) SELECT * FROM c",
-        crate::outbox::insert_unnest_sql(5)
+        "WITH c AS (INSERT INTO customers (id, name, email, phone, changed_at) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING *), o AS ({}) SELECT * FROM c",
+        crate::outbox::insert_unnest_sql(6)
     );
     diesel::sql_query(sql)
         .bind::<SqlUuid, _>(new.id)
         .bind::<Text, _>(new.name)
         .bind::<Text, _>(new.email)
         .bind::<Nullable<Text>, _>(new.phone)
+        .bind::<Timestamptz, _>(new.changed_at)
         .bind::<Array<SqlUuid>, _>(&events.event_ids)
         .bind::<Array<Text>, _>(&events.topics)
         .bind::<Array<Text>, _>(&events.keys)
@@ -80,9 +85,15 @@ pub(crate) async fn insert_announced(
         .await
 }
 
-pub(crate) async fn overwrite(conn: &mut AsyncPgConnection, id: Uuid, f: &CustomerFields) -> QueryResult<Customer> {
+pub(crate) async fn overwrite(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    f: &CustomerFields,
+    changed_at: DateTime<Utc>,
+) -> QueryResult<Customer> {
     diesel::update(customers::table.find(id))
         .set((
+            customers::changed_at.eq(changed_at),
             customers::name.eq(&f.name),
             customers::email.eq(&f.email),
             customers::phone.eq(&f.phone),
@@ -100,4 +111,24 @@ pub(crate) async fn remove(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResul
 
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     customers::table.count().get_result(conn).await
+}
+
+/// The customer with this email (case-insensitive), locked for the rest of the transaction.
+pub async fn find_by_email_for_update(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<Customer>> {
+    customers::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .sql(")"),
+        )
+        .select(Customer::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The customers with these ids (those that exist).
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Customer>> {
+    customers::table.filter(customers::id.eq_any(ids)).select(Customer::as_select()).load(conn).await
 }

@@ -11,8 +11,9 @@ pub mod inbound;
 pub mod outbox;
 pub mod schema;
 pub mod secret;
+pub mod sync_state;
 
 pub use catalog::{CatalogError, ChangeContext, CustomerPatch};
 pub use customer::Customer;
-pub use fields::{CustomerFields, ExternalCustomer, join_name, split_name};
+pub use fields::{CustomerFields, ExternalCustomer, FieldError, join_name, split_name, split_name_within};
 pub use secret::Secret;

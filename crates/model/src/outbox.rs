@@ -107,6 +107,21 @@ pub async fn enqueue(
     enqueue_all(conn, &[(topic, event.clone())], traceparent).await
 }
 
+/// Adds a stored message back to the outbox as it was (replaying a dead letter): plan topic name, key,
+/// headers and payload.
+pub async fn enqueue_raw(
+    conn: &mut AsyncPgConnection,
+    event_id: uuid::Uuid,
+    topic: &str,
+    key: &str,
+    headers: Value,
+    payload: Value,
+) -> QueryResult<()> {
+    let row = NewRow { event_id, topic: topic.to_owned(), partition_key: key.to_owned(), headers, payload };
+    diesel::insert_into(outbox::table).values(&row).execute(conn).await?;
+    Ok(())
+}
+
 /// The oldest `limit` rows of one lane.
 pub async fn lane_batch(conn: &mut AsyncPgConnection, lane: i16, limit: i64) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
@@ -126,4 +141,9 @@ pub async fn remove(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<us
 /// How many rows are waiting (for readiness, metrics and tests).
 pub async fn pending(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     outbox::table.count().get_result(conn).await
+}
+
+/// The topics of every waiting row, oldest first (for tests and diagnostics).
+pub async fn lane_batch_all(conn: &mut AsyncPgConnection) -> Vec<String> {
+    outbox::table.order(outbox::id).select(outbox::topic).load(conn).await.unwrap_or_default()
 }

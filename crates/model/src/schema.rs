@@ -9,6 +9,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -33,4 +34,63 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(customers, outbox, inbound_deliveries);
+diesel::table! {
+    customer_links (customer_id, integration) {
+        customer_id -> Uuid,
+        integration -> Text,
+        external_id -> Nullable<Text>,
+        synced_version -> Nullable<Int8>,
+        synced_fields -> Nullable<Jsonb>,
+        source_at -> Nullable<Timestamptz>,
+        last_pushed_at -> Nullable<Timestamptz>,
+        last_synced_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        pending_key -> Nullable<Uuid>,
+        pending_fields -> Nullable<Jsonb>,
+        pending_version -> Nullable<Int8>,
+        deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    customer_tombstones (customer_id) {
+        customer_id -> Uuid,
+        version -> Int8,
+        deleted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    processed_events (integration, event_id) {
+        integration -> Text,
+        event_id -> Uuid,
+        processed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dead_letters (id) {
+        id -> Int8,
+        integration -> Text,
+        topic -> Text,
+        partition_key -> Text,
+        customer_id -> Nullable<Uuid>,
+        event_id -> Nullable<Uuid>,
+        headers -> Jsonb,
+        payload -> Text,
+        reason -> Text,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        replayed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    customers,
+    outbox,
+    inbound_deliveries,
+    customer_links,
+    customer_tombstones,
+    processed_events,
+    dead_letters
+);

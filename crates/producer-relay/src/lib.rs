@@ -23,7 +23,7 @@ use publish::{LANES, Publisher};
 /// Runs the relay until `shutdown` turns true; then finishes the batch in flight and flushes the producer.
 pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let kafka = config.kafka();
-    kafka.ensure_topics(Topic::all()).await?;
+    kafka.ensure_all_topics().await?;
     let producer: FutureProducer = kafka.producer_config().create()?;
     let pool = model::db::pool(config.database_url.expose(), config.concurrency)?;
     let wake = Arc::new(Notify::new());

@@ -2,7 +2,7 @@
 //! customer model.
 //!
 //! Name mapping (LastName is required by Salesforce, FirstName optional): the local full name is split with
-//! [`model::split_name`] (the last word is LastName, the rest FirstName; one word is a LastName alone) and
+//! [`model::split_name_within`] (FirstName 40, LastName 80 characters) (the last word is LastName, the rest FirstName; one word is a LastName alone) and
 //! joined back with [`model::join_name`]. An empty local name becomes the LastName [`NO_NAME`], which maps
 //! back to an empty name, so the round trip is exact.
 //!
@@ -11,12 +11,16 @@
 
 use crate::datetime;
 use chrono::{DateTime, Utc};
-use model::{CustomerFields, ExternalCustomer, join_name, split_name};
+use model::{CustomerFields, ExternalCustomer, join_name, split_name_within};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The LastName sent for a customer without a name (Salesforce's own placeholder for a missing LastName).
 pub const NO_NAME: &str = "[not provided]";
+
+/// Contact's FirstName and LastName lengths; longer names are split by [`model::split_name_within`].
+pub const FIRST_NAME_MAX: usize = 40;
+pub const LAST_NAME_MAX: usize = 80;
 
 /// The Contact fields this client reads by default (the external-id field is added to them).
 pub const CONTACT_FIELDS: &[&str] = &[
@@ -120,7 +124,7 @@ impl ExternalCustomer for SalesforceContact {
     }
 
     fn from_fields(fields: &CustomerFields, local_id: uuid::Uuid) -> Self {
-        let (first_name, last) = split_name(&fields.name);
+        let (first_name, last) = split_name_within(&fields.name, FIRST_NAME_MAX, LAST_NAME_MAX);
         let last_name = if last.is_empty() { NO_NAME.to_owned() } else { last };
         SalesforceContact {
             first_name,

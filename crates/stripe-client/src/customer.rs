@@ -9,6 +9,11 @@ use uuid::Uuid;
 /// The metadata key under which a Stripe customer carries the local customer id it is linked to.
 pub const LOCAL_ID_METADATA_KEY: &str = "customer_sync_id";
 
+/// The metadata key under which the product stores the fingerprint of the fields it last wrote
+/// ([`model::CustomerFields::fingerprint`]). A customer whose fields still match it holds the product's own
+/// write: the notification about it is an echo, whoever's request caused it.
+pub const FINGERPRINT_METADATA_KEY: &str = "customer_sync_fingerprint";
+
 /// A Stripe customer as the API returns it (the fields customer sync uses; others are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StripeCustomer {
@@ -74,6 +79,14 @@ impl ExternalCustomer for StripeCustomer {
     }
 }
 
+impl StripeCustomer {
+    /// True when the customer's fields are exactly what the product last wrote (see
+    /// [`FINGERPRINT_METADATA_KEY`]).
+    pub fn holds_own_write(&self) -> bool {
+        self.metadata.get(FINGERPRINT_METADATA_KEY).is_some_and(|f| *f == self.fields().fingerprint())
+    }
+}
+
 /// What `GET /v1/customers/{id}` found: Stripe keeps a stub `{"id","object":"customer","deleted":true}` for
 /// deleted customers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,15 +115,18 @@ pub struct CustomerParams {
 }
 
 impl CustomerParams {
-    /// Every shared field, linked to `local_id` through metadata. A missing phone is sent as empty, which
-    /// clears it on update.
+    /// Every shared field, linked to `local_id` through metadata, with the fields' fingerprint. A missing
+    /// phone is sent as empty, which clears it on update.
     pub fn from_fields(fields: &CustomerFields, local_id: Uuid) -> Self {
         Self {
             name: Some(fields.name.clone()),
             email: Some(fields.email.clone()),
             phone: Some(fields.phone.clone().unwrap_or_default()),
             description: None,
-            metadata: BTreeMap::from([(LOCAL_ID_METADATA_KEY.to_owned(), local_id.to_string())]),
+            metadata: BTreeMap::from([
+                (LOCAL_ID_METADATA_KEY.to_owned(), local_id.to_string()),
+                (FINGERPRINT_METADATA_KEY.to_owned(), fields.fingerprint()),
+            ]),
         }
     }
 

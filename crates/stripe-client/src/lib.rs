@@ -23,7 +23,8 @@ pub mod webhook;
 pub use client::{Response, StripeClient};
 pub use config::{DEFAULT_API_BASE, StripeConfig};
 pub use customer::{
-    CustomerParams, DeletedCustomer, LOCAL_ID_METADATA_KEY, List, ListParams, Retrieved, StripeCustomer,
+    CustomerParams, DeletedCustomer, FINGERPRINT_METADATA_KEY, LOCAL_ID_METADATA_KEY, List, ListParams, Retrieved,
+    StripeCustomer,
 };
 pub use error::{ApiErrorBody, ErrorType, StripeError};
 pub use idempotency::{IdempotencyKey, OWN_KEY_PREFIX};

@@ -6,6 +6,7 @@ pub mod db;
 pub mod event;
 pub mod kafka;
 pub mod process;
+pub mod systems;
 
 /// Environment value or a default for the local services.
 pub fn env_or(name: &str, default: &str) -> String {

@@ -15,6 +15,9 @@
 //!   the answer and recording the id would let the echo through, while the key is known before the call.
 //!   Events from writes made elsewhere (dashboard, other apps) have no or a foreign key and are published;
 //!   a change equal to the last synced state is then a no-op for the consumer.
+//!   Stand-ins such as localstripe send no `request` at all, and a write can echo back through another
+//!   event, so a created/updated customer whose fields still match the fingerprint the product wrote into its
+//!   metadata (`customer_sync_fingerprint`) is also recognised as our own.
 //! - Other event types are acknowledged and ignored.
 
 use std::time::Duration;
@@ -70,7 +73,7 @@ pub async fn receive(
     let Some(action) = action_of(&event.event_type) else {
         return Ok(HttpResponse::Ok().json(json!({"received": true, "ignored": true})));
     };
-    let publish = if event.is_own_write() { None } else { Some(customer_event(&event, action)?) };
+    let publish = if is_own(&event, action) { None } else { Some(customer_event(&event, action)?) };
     let mut conn = state.conn().await?;
     let first = store(&mut conn, &event.id, publish.as_ref(), trace.0.as_str()).await?;
     tracing::info!(first, published = first && publish.is_some(), "stripe event received");
@@ -117,6 +120,14 @@ fn rejection(e: WebhookError) -> ApiError {
         WebhookError::MalformedEvent(_) => ApiError::BadRequest(e.to_string()),
         _ => ApiError::InvalidHeader { header: "Stripe-Signature", message: e.to_string() },
     }
+}
+
+/// The product's own write coming back: our idempotency key (real Stripe copies it into the event), or a
+/// created/updated customer whose fields are exactly those the product last wrote (their fingerprint is in the
+/// metadata; this also holds for stand-ins such as localstripe whose events carry no request). Deletions are
+/// always published: the worker finds the customer already gone if the deletion was ours.
+fn is_own(event: &Event, action: Action) -> bool {
+    event.is_own_write() || (action != Action::Deleted && event.customer().is_ok_and(|c| c.holds_own_write()))
 }
 
 fn action_of(event_type: &str) -> Option<Action> {

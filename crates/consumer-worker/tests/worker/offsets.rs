@@ -19,15 +19,20 @@ struct Recorder {
 
 #[async_trait]
 impl Handler for Recorder {
-    async fn handle(&self, integration: Integration, event: &CustomerEvent) -> Result<(), HandleError> {
-        self.seen.lock().unwrap().push((integration, event.event_id));
-        if self.retry.contains(&event.event_id) {
-            return Err(HandleError::Retryable(anyhow::anyhow!("stripe is down")));
-        }
-        if self.reject.contains(&event.event_id) {
-            return Err(HandleError::Permanent(anyhow::anyhow!("invalid email")));
-        }
-        Ok(())
+    async fn handle(&self, integration: Integration, events: &[CustomerEvent]) -> Vec<Result<(), HandleError>> {
+        events
+            .iter()
+            .map(|event| {
+                self.seen.lock().unwrap().push((integration, event.event_id));
+                if self.retry.contains(&event.event_id) {
+                    return Err(HandleError::Retryable(anyhow::anyhow!("stripe is down")));
+                }
+                if self.reject.contains(&event.event_id) {
+                    return Err(HandleError::Permanent(anyhow::anyhow!("invalid email")));
+                }
+                Ok(())
+            })
+            .collect()
     }
 }
 
@@ -57,10 +62,11 @@ struct Running {
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
-fn start(kafka: &KafkaSettings, group_prefix: &str, handler: Arc<Recorder>) -> Running {
-    let mut config = WorkerConfig::new("postgres://unused", kafka);
+fn start(kafka: &KafkaSettings, db: &testkit::db::TestDb, group_prefix: &str, handler: Arc<Recorder>) -> Running {
+    let mut config = WorkerConfig::new(&db.url, kafka);
     config.group_prefix = group_prefix.into();
     config.retry_max_ms = 200;
+    config.max_attempts = 1000;
     let (stop, shutdown) = watch::channel(false);
     Running { stop, task: tokio::spawn(consumer_worker::run(config, handler, shutdown)) }
 }
@@ -83,39 +89,49 @@ async fn until(timeout: Duration, check: impl Fn() -> bool) {
 const UPDATED: Topic = Topic { integration: Integration::Stripe, action: Action::Updated };
 
 #[tokio::test]
-async fn offsets_are_committed_only_after_an_event_was_handled() {
+async fn offsets_are_committed_only_after_a_batch_was_handled() {
     let kafka = testkit::kafka::settings();
+    let db = testkit::db::fresh().await.unwrap();
     let group = format!("g{}", Uuid::new_v4().simple());
     let customer = Uuid::now_v7();
     let events: Vec<_> = (0..3).map(|_| event(customer)).collect();
-    produce(&kafka, UPDATED, &events).await;
-
     let failing = Arc::new(Recorder { retry: vec![events[1].event_id], ..Default::default() });
-    let worker = start(&kafka, &group, failing.clone());
+    produce(&kafka, UPDATED, &events[..1]).await;
+    let worker = start(&kafka, &db, &group, failing.clone());
+    until(Duration::from_secs(30), || failing.ids().contains(&events[0].event_id)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await; // auto-commit of the stored offset
+    produce(&kafka, UPDATED, &events[1..]).await;
     until(Duration::from_secs(30), || failing.ids().iter().filter(|id| **id == events[1].event_id).count() >= 2).await;
     worker.stop().await;
-    assert!(!failing.ids().contains(&events[2].event_id), "nothing passes an event that is still failing");
 
     let healthy = Arc::new(Recorder::default());
-    let worker = start(&kafka, &group, healthy.clone());
-    until(Duration::from_secs(30), || healthy.ids().len() >= 2).await;
+    let worker = start(&kafka, &db, &group, healthy.clone());
+    until(Duration::from_secs(30), || healthy.ids().contains(&events[2].event_id)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     worker.stop().await;
-    assert_eq!(healthy.ids(), [events[1].event_id, events[2].event_id], "the handled event is not redelivered");
+    assert!(!healthy.ids().contains(&events[0].event_id), "a handled batch is not redelivered");
+    assert!(healthy.ids().contains(&events[1].event_id), "a batch still failing at shutdown comes back");
 }
 
 #[tokio::test]
-async fn a_permanently_failing_event_is_skipped_and_the_next_one_handled() {
+async fn a_permanently_failing_event_is_dead_lettered_and_the_next_one_handled() {
     let kafka = testkit::kafka::settings();
+    let db = testkit::db::fresh().await.unwrap();
     let group = format!("g{}", Uuid::new_v4().simple());
     let customer = Uuid::now_v7();
     let events: Vec<_> = (0..2).map(|_| event(customer)).collect();
     produce(&kafka, UPDATED, &events).await;
     let handler = Arc::new(Recorder { reject: vec![events[0].event_id], ..Default::default() });
-    let worker = start(&kafka, &group, handler.clone());
+    let worker = start(&kafka, &db, &group, handler.clone());
     until(Duration::from_secs(30), || handler.ids().len() >= 2).await;
     worker.stop().await;
     assert_eq!(handler.ids(), [events[0].event_id, events[1].event_id]);
+    let mut conn = db.connect().await.unwrap();
+    let letters = model::sync_state::open_dead_letters(&mut conn, Some("stripe")).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].event_id, Some(events[0].event_id));
+    assert!(letters[0].reason.contains("invalid email"), "{}", letters[0].reason);
+    assert_eq!(db.count("outbox").await.unwrap(), 1, "the dead letter is on its way to the dead-letter topic");
 }
 
 #[tokio::test]
@@ -126,8 +142,9 @@ async fn each_integration_consumes_only_its_own_topics() {
     let to_salesforce = event(Uuid::now_v7());
     produce(&kafka, Topic::new(Integration::Stripe, Action::Created), std::slice::from_ref(&to_stripe)).await;
     produce(&kafka, Topic::new(Integration::Salesforce, Action::Deleted), std::slice::from_ref(&to_salesforce)).await;
+    let db = testkit::db::fresh().await.unwrap();
     let handler = Arc::new(Recorder::default());
-    let worker = start(&kafka, &group, handler.clone());
+    let worker = start(&kafka, &db, &group, handler.clone());
     until(Duration::from_secs(30), || handler.ids().len() >= 2).await;
     worker.stop().await;
     let mut seen = handler.seen.lock().unwrap().clone();

@@ -9,6 +9,9 @@ async fn the_worker_stops_cleanly_on_sigterm() {
         .env("WORKER_KAFKA_BROKERS", &kafka.brokers)
         .env("WORKER_KAFKA_TOPIC_PREFIX", &kafka.topic_prefix)
         .env("WORKER_GROUP_PREFIX", format!("g{}", uuid::Uuid::new_v4().simple()))
+        .env("WORKER_INTEGRATIONS", "stripe")
+        .env("STRIPE_SECRET_KEY", "sk_test_sigterm")
+        .env("STRIPE_API_BASE", "http://127.0.0.1:8420")
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -1,0 +1,136 @@
+//! Dead letters: events the worker could not handle. Each is stored in `dead_letters` (for the status and the
+//! replay command) and published to the integration's dead-letter topic through the outbox, with the reason,
+//! the attempts and where it came from in headers, in one transaction. Replaying puts a letter back in the
+//! outbox for its original topic.
+
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use events::kafka::KafkaSettings;
+use events::{CustomerEvent, Integration, dlq_topic, headers};
+use model::db::PgPool;
+use model::sync_state::{self, DeadLetter, NewDeadLetter};
+use rdkafka::Message;
+use rdkafka::message::BorrowedMessage;
+use serde_json::Value;
+
+/// A message to dead-letter, detached from the consumer.
+pub struct Letter {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    key: String,
+    headers: serde_json::Map<String, Value>,
+    payload: String,
+    reason: String,
+    attempts: u32,
+}
+
+impl Letter {
+    pub(crate) fn new(m: &BorrowedMessage<'_>, reason: String, attempts: u32) -> Self {
+        Self {
+            topic: m.topic().to_owned(),
+            partition: m.partition(),
+            offset: m.offset(),
+            key: String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
+            headers: crate::consume::headers_json(m),
+            payload: String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+            reason,
+            attempts,
+        }
+    }
+}
+
+/// Stores the letters and enqueues them on the dead-letter topic, in one transaction.
+pub async fn write(
+    pool: &PgPool<AsyncPgConnection>,
+    integration: Integration,
+    kafka: &KafkaSettings,
+    letters: &[Letter],
+) -> anyhow::Result<()> {
+    if letters.is_empty() {
+        return Ok(());
+    }
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        async move {
+            let mut rows = Vec::with_capacity(letters.len());
+            for l in letters {
+                let plan_topic = l.topic.strip_prefix(kafka.topic_prefix.as_str()).unwrap_or(&l.topic).to_owned();
+                let event: Option<CustomerEvent> = serde_json::from_str(&l.payload).ok();
+                tracing::warn!(
+                    integration = integration.as_str(),
+                    topic = %plan_topic,
+                    partition = l.partition,
+                    offset = l.offset,
+                    event_id = ?event.as_ref().map(|e| e.event_id),
+                    attempts = l.attempts,
+                    reason = %l.reason.replace(['\n', '\r'], " "),
+                    "event dead-lettered"
+                );
+                let mut h = l.headers.clone();
+                h.insert(headers::DLQ_REASON.into(), Value::String(l.reason.clone()));
+                h.insert(headers::DLQ_ATTEMPTS.into(), Value::String(l.attempts.to_string()));
+                h.insert(headers::DLQ_ORIGINAL_TOPIC.into(), Value::String(plan_topic.clone()));
+                h.insert(headers::DLQ_ORIGINAL_PARTITION.into(), Value::String(l.partition.to_string()));
+                h.insert(headers::DLQ_ORIGINAL_OFFSET.into(), Value::String(l.offset.to_string()));
+                let payload =
+                    serde_json::from_str::<Value>(&l.payload).unwrap_or_else(|_| Value::String(l.payload.clone()));
+                let id = event.as_ref().map(|e| e.event_id).unwrap_or_else(uuid::Uuid::now_v7);
+                model::outbox::enqueue_raw(conn, id, &dlq_topic(integration), &l.key, Value::Object(h), payload)
+                    .await?;
+                rows.push(NewDeadLetter {
+                    integration: integration.as_str().to_owned(),
+                    topic: plan_topic,
+                    partition_key: l.key.clone(),
+                    customer_id: event.as_ref().and_then(|e| e.customer_id),
+                    event_id: event.as_ref().map(|e| e.event_id),
+                    headers: Value::Object(l.headers.clone()),
+                    payload: l.payload.clone(),
+                    reason: l.reason.clone(),
+                    attempts: i32::try_from(l.attempts).unwrap_or(i32::MAX),
+                });
+            }
+            sync_state::add_dead_letters(conn, &rows).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Puts open dead letters (of one integration, or all) back in the outbox for their original topics and
+/// marks them replayed; returns how many. Letters whose payload is not an event cannot be replayed and stay.
+pub async fn replay(conn: &mut AsyncPgConnection, integration: Option<Integration>) -> anyhow::Result<usize> {
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        async move {
+            let letters = sync_state::open_dead_letters(conn, integration.map(Integration::as_str)).await?;
+            let mut done = Vec::new();
+            for l in letters {
+                let Ok(event) = serde_json::from_str::<CustomerEvent>(&l.payload) else {
+                    tracing::warn!(id = l.id, "dead letter is not an event; left for inspection");
+                    continue;
+                };
+                let payload = serde_json::to_value(&event)?;
+                model::outbox::enqueue_raw(
+                    conn,
+                    event.event_id,
+                    &l.topic,
+                    &l.partition_key,
+                    l.headers.clone(),
+                    payload,
+                )
+                .await?;
+                done.push(l.id);
+            }
+            sync_state::mark_replayed(conn, &done).await?;
+            Ok(done.len())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Open dead letters, oldest first.
+pub async fn list(conn: &mut AsyncPgConnection, integration: Option<Integration>) -> anyhow::Result<Vec<DeadLetter>> {
+    Ok(sync_state::open_dead_letters(conn, integration.map(Integration::as_str)).await?)
+}

@@ -1,0 +1,430 @@
+//! What the sync knows beyond the catalog: each customer's link to each external system (its id there and
+//! what was last synced), tombstones of deleted customers, events already processed, and dead letters.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::fields::CustomerFields;
+use crate::schema::{customer_links, customer_tombstones, dead_letters, processed_events};
+
+/// A customer's link to one external system.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = customer_links)]
+pub struct Link {
+    pub customer_id: Uuid,
+    pub integration: String,
+    pub external_id: Option<String>,
+    pub synced_version: Option<i64>,
+    pub synced_fields: Option<serde_json::Value>,
+    pub source_at: Option<DateTime<Utc>>,
+    pub last_pushed_at: Option<DateTime<Utc>>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub pending_key: Option<Uuid>,
+    pub pending_fields: Option<serde_json::Value>,
+    pub pending_version: Option<i64>,
+    pub deleted: bool,
+}
+
+impl Link {
+    /// The fields last synced, as the system holds them.
+    pub fn synced(&self) -> Option<CustomerFields> {
+        self.synced_fields.clone().and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    /// A create that was sent and not yet confirmed: its idempotency key, fields and version.
+    pub fn pending(&self) -> Option<(Uuid, CustomerFields, i64)> {
+        let fields = self.pending_fields.clone().and_then(|v| serde_json::from_value(v).ok())?;
+        Some((self.pending_key?, fields, self.pending_version?))
+    }
+}
+
+fn to_json(fields: &CustomerFields) -> serde_json::Value {
+    serde_json::to_value(fields).unwrap_or(serde_json::Value::Null)
+}
+
+/// Records that `id` was deleted at `version`. Call in the transaction that deletes the row.
+pub async fn bury(conn: &mut AsyncPgConnection, id: Uuid, version: i64) -> QueryResult<()> {
+    diesel::insert_into(customer_tombstones::table)
+        .values((customer_tombstones::customer_id.eq(id), customer_tombstones::version.eq(version)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The ids among `ids` that were deleted.
+pub async fn buried(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    customer_tombstones::table
+        .filter(customer_tombstones::customer_id.eq_any(ids))
+        .select(customer_tombstones::customer_id)
+        .load(conn)
+        .await
+}
+
+/// The links of `ids` to `integration`.
+pub async fn links(conn: &mut AsyncPgConnection, integration: &str, ids: &[Uuid]) -> QueryResult<Vec<Link>> {
+    customer_links::table
+        .filter(customer_links::integration.eq(integration))
+        .filter(customer_links::customer_id.eq_any(ids))
+        .select(Link::as_select())
+        .load(conn)
+        .await
+}
+
+/// Every link of one customer.
+pub async fn links_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Link>> {
+    customer_links::table
+        .filter(customer_links::customer_id.eq(id))
+        .order(customer_links::integration)
+        .select(Link::as_select())
+        .load(conn)
+        .await
+}
+
+/// The link of the record `external_id` in `integration`, locked for the transaction.
+pub async fn link_by_external_id(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    external_id: &str,
+) -> QueryResult<Option<Link>> {
+    customer_links::table
+        .filter(customer_links::integration.eq(integration))
+        .filter(customer_links::external_id.eq(external_id))
+        .select(Link::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The link of `customer_id` in `integration`, locked for the transaction.
+pub async fn link_for_update(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    customer_id: Uuid,
+) -> QueryResult<Option<Link>> {
+    customer_links::table
+        .find((customer_id, integration))
+        .select(Link::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Records the intent to create `customer_id`'s record with `key` (unless one is already pending) and
+/// returns the link as it now is: an earlier intent wins, so a retried create replays the same key and fields
+/// (its `pending_key` is then not `key`).
+pub async fn intend_create(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    customer_id: Uuid,
+    fields: &CustomerFields,
+    version: i64,
+    key: Uuid,
+) -> QueryResult<Link> {
+    diesel::insert_into(customer_links::table)
+        .values((
+            customer_links::customer_id.eq(customer_id),
+            customer_links::integration.eq(integration),
+            customer_links::pending_key.eq(key),
+            customer_links::pending_fields.eq(to_json(fields)),
+            customer_links::pending_version.eq(version),
+        ))
+        .on_conflict((customer_links::customer_id, customer_links::integration))
+        .do_update()
+        .set((
+            customer_links::pending_key.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>>(
+                "coalesce(customer_links.pending_key, excluded.pending_key)",
+            )),
+            customer_links::pending_fields.eq(
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Jsonb>>(
+                    "coalesce(customer_links.pending_fields, excluded.pending_fields)",
+                ),
+            ),
+            customer_links::pending_version.eq(
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Int8>>(
+                    "coalesce(customer_links.pending_version, excluded.pending_version)",
+                ),
+            ),
+        ))
+        .returning(Link::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// What a push to the external system achieved for one customer.
+#[derive(Debug, Clone)]
+pub enum Pushed {
+    /// The record `external_id` now holds `fields` (as the system reports them) at catalog `version`.
+    Upserted { external_id: String, fields: CustomerFields, version: i64 },
+    /// The record is gone.
+    Deleted,
+    /// Still failing: the error is kept for the status endpoint.
+    Failed { error: String },
+}
+
+/// Stores the outcome of a push. A version never moves backwards: an older push finishing late leaves a
+/// newer synced version alone.
+pub async fn record_push(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    customer_id: Uuid,
+    pushed: &Pushed,
+) -> QueryResult<()> {
+    let now = Utc::now();
+    let base = (customer_links::customer_id.eq(customer_id), customer_links::integration.eq(integration));
+    let target = (customer_links::customer_id, customer_links::integration);
+    match pushed {
+        Pushed::Upserted { external_id, fields, version } => {
+            diesel::insert_into(customer_links::table)
+                .values((
+                    base,
+                    customer_links::external_id.eq(external_id),
+                    customer_links::synced_version.eq(version),
+                    customer_links::synced_fields.eq(to_json(fields)),
+                    customer_links::last_pushed_at.eq(now),
+                    customer_links::last_synced_at.eq(now),
+                ))
+                .on_conflict(target)
+                .do_update()
+                .set((
+                    customer_links::external_id.eq(excluded(customer_links::external_id)),
+                    customer_links::synced_version.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Int8>,
+                    >(
+                        "greatest(customer_links.synced_version, excluded.synced_version)",
+                    )),
+                    customer_links::synced_fields.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Jsonb>,
+                    >(
+                        "CASE WHEN coalesce(customer_links.synced_version, 0) <= excluded.synced_version \
+                         THEN excluded.synced_fields ELSE customer_links.synced_fields END",
+                    )),
+                    customer_links::last_pushed_at.eq(now),
+                    customer_links::last_synced_at.eq(now),
+                    customer_links::last_error.eq(None::<String>),
+                    customer_links::pending_key.eq(None::<Uuid>),
+                    customer_links::pending_fields.eq(None::<serde_json::Value>),
+                    customer_links::pending_version.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Pushed::Deleted => {
+            diesel::insert_into(customer_links::table)
+                .values((base, customer_links::deleted.eq(true), customer_links::last_synced_at.eq(now)))
+                .on_conflict(target)
+                .do_update()
+                .set((
+                    customer_links::deleted.eq(true),
+                    customer_links::last_pushed_at.eq(now),
+                    customer_links::last_synced_at.eq(now),
+                    customer_links::last_error.eq(None::<String>),
+                    customer_links::pending_key.eq(None::<Uuid>),
+                    customer_links::pending_fields.eq(None::<serde_json::Value>),
+                    customer_links::pending_version.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Pushed::Failed { error } => {
+            diesel::insert_into(customer_links::table)
+                .values((base, customer_links::last_error.eq(error)))
+                .on_conflict(target)
+                .do_update()
+                .set(customer_links::last_error.eq(error))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// An inbound change from `integration` was applied (or found already true): the link records the external
+/// record, the fields it holds, the catalog version that matches them and the change's source time.
+pub async fn record_inbound(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    customer_id: Uuid,
+    external_id: &str,
+    fields: &CustomerFields,
+    version: i64,
+    source_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let now = Utc::now();
+    diesel::insert_into(customer_links::table)
+        .values((
+            customer_links::customer_id.eq(customer_id),
+            customer_links::integration.eq(integration),
+            customer_links::external_id.eq(external_id),
+            customer_links::synced_version.eq(version),
+            customer_links::synced_fields.eq(to_json(fields)),
+            customer_links::source_at.eq(source_at),
+            customer_links::last_synced_at.eq(now),
+        ))
+        .on_conflict((customer_links::customer_id, customer_links::integration))
+        .do_update()
+        .set((
+            customer_links::external_id.eq(excluded(customer_links::external_id)),
+            customer_links::synced_version.eq(excluded(customer_links::synced_version)),
+            customer_links::synced_fields.eq(excluded(customer_links::synced_fields)),
+            customer_links::source_at.eq(excluded(customer_links::source_at)),
+            customer_links::last_synced_at.eq(now),
+            customer_links::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the record `external_id` of `integration` deleted (inbound deletion), with its source time.
+pub async fn record_inbound_delete(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    customer_id: Uuid,
+    external_id: &str,
+    source_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(customer_links::table)
+        .values((
+            customer_links::customer_id.eq(customer_id),
+            customer_links::integration.eq(integration),
+            customer_links::external_id.eq(external_id),
+            customer_links::source_at.eq(source_at),
+            customer_links::deleted.eq(true),
+            customer_links::last_synced_at.eq(Utc::now()),
+        ))
+        .on_conflict((customer_links::customer_id, customer_links::integration))
+        .do_update()
+        .set((
+            customer_links::deleted.eq(true),
+            customer_links::source_at.eq(source_at),
+            customer_links::last_synced_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records `event_id` as processed by `integration`; true the first time.
+pub async fn mark_processed(conn: &mut AsyncPgConnection, integration: &str, event_id: Uuid) -> QueryResult<bool> {
+    let n = diesel::insert_into(processed_events::table)
+        .values((processed_events::integration.eq(integration), processed_events::event_id.eq(event_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Records many events as processed.
+pub async fn mark_all_processed(conn: &mut AsyncPgConnection, integration: &str, ids: &[Uuid]) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|id| (processed_events::integration.eq(integration), processed_events::event_id.eq(*id)))
+        .collect();
+    diesel::insert_into(processed_events::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+    Ok(())
+}
+
+/// The events among `ids` already processed by `integration`.
+pub async fn already_processed(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    processed_events::table
+        .filter(processed_events::integration.eq(integration))
+        .filter(processed_events::event_id.eq_any(ids))
+        .select(processed_events::event_id)
+        .load(conn)
+        .await
+}
+
+/// Forgets processed events older than `before`; returns how many.
+pub async fn prune_processed(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(processed_events::table.filter(processed_events::processed_at.lt(before))).execute(conn).await
+}
+
+/// An event that could not be handled.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = dead_letters)]
+pub struct NewDeadLetter {
+    pub integration: String,
+    pub topic: String,
+    pub partition_key: String,
+    pub customer_id: Option<Uuid>,
+    pub event_id: Option<Uuid>,
+    pub headers: serde_json::Value,
+    pub payload: String,
+    pub reason: String,
+    pub attempts: i32,
+}
+
+/// A stored dead letter.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dead_letters)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub integration: String,
+    pub topic: String,
+    pub partition_key: String,
+    pub customer_id: Option<Uuid>,
+    pub event_id: Option<Uuid>,
+    pub headers: serde_json::Value,
+    pub payload: String,
+    pub reason: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub replayed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn add_dead_letters(conn: &mut AsyncPgConnection, letters: &[NewDeadLetter]) -> QueryResult<()> {
+    if letters.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(dead_letters::table).values(letters).execute(conn).await?;
+    Ok(())
+}
+
+/// Dead letters not yet replayed, oldest first (all integrations when `integration` is None).
+pub async fn open_dead_letters(
+    conn: &mut AsyncPgConnection,
+    integration: Option<&str>,
+) -> QueryResult<Vec<DeadLetter>> {
+    let mut q = dead_letters::table
+        .filter(dead_letters::replayed_at.is_null())
+        .order(dead_letters::id)
+        .select(DeadLetter::as_select())
+        .into_boxed();
+    if let Some(i) = integration {
+        q = q.filter(dead_letters::integration.eq(i.to_owned()));
+    }
+    q.load(conn).await
+}
+
+/// Open dead letters of one customer.
+pub async fn dead_letters_of(conn: &mut AsyncPgConnection, customer_id: Uuid) -> QueryResult<Vec<DeadLetter>> {
+    dead_letters::table
+        .filter(dead_letters::customer_id.eq(customer_id))
+        .filter(dead_letters::replayed_at.is_null())
+        .order(dead_letters::id)
+        .select(DeadLetter::as_select())
+        .load(conn)
+        .await
+}
+
+/// Marks dead letters replayed.
+pub async fn mark_replayed(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(dead_letters::table.filter(dead_letters::id.eq_any(ids)))
+        .set(dead_letters::replayed_at.eq(Utc::now()))
+        .execute(conn)
+        .await
+}

@@ -1,0 +1,204 @@
+//! Inbound: a change made in the system, applied to the catalog.
+//!
+//! In one transaction: the event is recorded as processed, the linked customer is found (by link, then by
+//! the local id the record carries, then by email) and locked, and the change is applied through
+//! `model::catalog` with the system as origin, so it fans out to the other systems only. The policy:
+//!
+//! - a deleted record or customer stays deleted (tombstones on both sides);
+//! - a change older than the last one applied from the same system, or than the catalog's latest change,
+//!   is stale and dropped (last writer wins by source time, compared at the system's precision; on a tie the
+//!   external change wins);
+//! - a change equal to the catalog's state (after the system's own normalisation) writes nothing and emits
+//!   nothing: this is what ends an echo;
+//! - if the product wrote to the system after the change was made there, the system no longer holds it, so
+//!   the change is also sent back to the system.
+
+use diesel_async::AsyncConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use events::{Action, CustomerEvent};
+use model::catalog::{self, CatalogError, ChangeContext, CustomerPatch};
+use model::customer::{self, Customer};
+use model::sync_state::{self, Link};
+use model::{CustomerFields, FieldError};
+
+use crate::engine::{Engine, Failure, Outcome};
+
+/// Errors inside the inbound transaction: a failure to report, or a decision that rolls back.
+enum Abort {
+    Failure(Failure),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Db(e)
+    }
+}
+
+impl From<CatalogError> for Abort {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Database(e) => Abort::Db(e),
+            CatalogError::EmailTaken => {
+                Abort::Failure(Failure::Permanent("the email belongs to another customer of the catalog".into()))
+            }
+            other => Abort::Failure(Failure::Retryable(other.to_string())),
+        }
+    }
+}
+
+fn invalid(e: FieldError) -> Abort {
+    Abort::Failure(Failure::Permanent(format!("invalid {e}")))
+}
+
+impl Engine {
+    /// Applies a change that happened in this engine's system. Idempotent: a redelivered event is a no-op.
+    pub async fn apply_inbound(&self, event: &CustomerEvent) -> Result<Outcome, Failure> {
+        let mut conn = self.conn().await?;
+        let result =
+            conn.transaction::<_, Abort, _>(|conn| async move { self.apply_in(conn, event).await }.scope_boxed()).await;
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(Abort::Failure(f)) => Err(f),
+            Err(Abort::Db(e)) => Err(e.into()),
+        }
+    }
+
+    async fn apply_in(&self, conn: &mut AsyncPgConnection, event: &CustomerEvent) -> Result<Outcome, Abort> {
+        let name = self.name();
+        if !sync_state::mark_processed(conn, name, event.event_id).await? {
+            return Ok(Outcome::UpToDate);
+        }
+        let external_id = event
+            .external_id
+            .as_deref()
+            .ok_or_else(|| Abort::Failure(Failure::Permanent("an inbound event without the record's id".into())))?;
+        let link = sync_state::link_by_external_id(conn, name, external_id).await?;
+        if let Some(l) = &link {
+            let older = l.source_at.is_some_and(|s| self.at_precision(event.occurred_at) < self.at_precision(s));
+            if l.deleted || older {
+                return Ok(Outcome::Stale);
+            }
+        }
+        let linked_id = link.as_ref().map(|l| l.customer_id).or(event.customer_id);
+        if let Some(id) = linked_id
+            && !sync_state::buried(conn, &[id]).await?.is_empty()
+        {
+            return Ok(Outcome::Stale);
+        }
+        let current = match linked_id {
+            Some(id) => customer::find_for_update(conn, id).await?,
+            None => None,
+        };
+        match event.action {
+            Action::Deleted => self.delete_in(conn, event, external_id, current).await,
+            Action::Created | Action::Updated => {
+                let snapshot = event.customer.as_ref().ok_or_else(|| {
+                    Abort::Failure(Failure::Permanent("a created or updated event without the customer".into()))
+                })?;
+                let fields = CustomerFields::parse(&snapshot.name, &snapshot.email, snapshot.phone.as_deref())
+                    .map_err(invalid)?;
+                let current = match current {
+                    Some(c) => Some(c),
+                    None => customer::find_by_email_for_update(conn, &fields.email).await?,
+                };
+                match current {
+                    None => self.create_in(conn, event, external_id, &fields).await,
+                    Some(c) => self.update_in(conn, event, external_id, link.as_ref(), c, &fields).await,
+                }
+            }
+        }
+    }
+
+    async fn delete_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: &CustomerEvent,
+        external_id: &str,
+        current: Option<Customer>,
+    ) -> Result<Outcome, Abort> {
+        let Some(c) = current else {
+            // A deletion overtaking its record's creation (or about a record never seen): remember the record
+            // as deleted, so the late creation cannot bring it in.
+            let placeholder = event.customer_id.unwrap_or_else(uuid::Uuid::now_v7);
+            sync_state::record_inbound_delete(conn, self.name(), placeholder, external_id, event.occurred_at).await?;
+            return Ok(Outcome::Stale);
+        };
+        if self.at_precision(event.occurred_at) < self.at_precision(c.changed_at) {
+            // Edited after the deletion elsewhere: still, deletes are final.
+            tracing::debug!(customer_id = %c.id, "deletion older than the catalog's last change; deleting anyway");
+        }
+        let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, None);
+        catalog::delete(conn, c.id, None, &ctx).await?;
+        sync_state::record_inbound_delete(conn, self.name(), c.id, external_id, event.occurred_at).await?;
+        Ok(Outcome::Applied)
+    }
+
+    async fn create_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: &CustomerEvent,
+        external_id: &str,
+        fields: &CustomerFields,
+    ) -> Result<Outcome, Abort> {
+        let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, None);
+        let c = catalog::create(conn, fields, &ctx).await?;
+        let held = self.connector.normalize(fields);
+        sync_state::record_inbound(conn, self.name(), c.id, external_id, &held, c.version, event.occurred_at).await?;
+        Ok(Outcome::Applied)
+    }
+
+    async fn update_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: &CustomerEvent,
+        external_id: &str,
+        link: Option<&Link>,
+        c: Customer,
+        fields: &CustomerFields,
+    ) -> Result<Outcome, Abort> {
+        let name = self.name();
+        if link.is_none()
+            && let Some(other) = sync_state::link_for_update(conn, name, c.id).await?
+            && other.external_id.as_deref().is_some_and(|e| e != external_id)
+            && !other.deleted
+        {
+            return Err(Abort::Failure(Failure::Permanent(format!(
+                "customer {} is already linked to another {name} record",
+                c.id
+            ))));
+        }
+        let occurred = self.at_precision(event.occurred_at);
+        if occurred < self.at_precision(c.changed_at) {
+            return Ok(Outcome::Stale);
+        }
+        let held = self.connector.normalize(fields);
+        if self.connector.normalize(&c.fields()) == held {
+            sync_state::record_inbound(conn, name, c.id, external_id, &held, c.version, event.occurred_at).await?;
+            return Ok(Outcome::UpToDate);
+        }
+        let overwritten = link.and_then(|l| l.last_pushed_at).is_some_and(|p| self.at_precision(p) >= occurred);
+        let ctx = ChangeContext {
+            back_to_origin: overwritten,
+            ..ChangeContext::inbound(self.integration().origin(), event.occurred_at, None)
+        };
+        let patch = CustomerPatch {
+            name: Some(fields.name.clone()),
+            email: Some(fields.email.clone()),
+            phone: Some(fields.phone.clone()),
+        };
+        let (updated, _) = catalog::update(conn, c.id, &patch, None, &ctx).await?;
+        if overwritten {
+            // The system holds the product's later write, not this change: leave the synced version behind so
+            // the change goes back out.
+            let synced = link.and_then(Link::synced).unwrap_or_else(|| held.clone());
+            let version = link.and_then(|l| l.synced_version).unwrap_or(0);
+            sync_state::record_inbound(conn, name, c.id, external_id, &synced, version, event.occurred_at).await?;
+        } else {
+            sync_state::record_inbound(conn, name, c.id, external_id, &held, updated.version, event.occurred_at)
+                .await?;
+        }
+        Ok(Outcome::Applied)
+    }
+}
