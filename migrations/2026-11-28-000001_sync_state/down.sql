@@ -1,3 +1,4 @@
+DROP TABLE poll_cursors;
 DROP TABLE dead_letters;
 DROP TABLE processed_events;
 DROP TABLE customer_tombstones;

@@ -64,3 +64,10 @@ CREATE TABLE dead_letters (
     replayed_at TIMESTAMPTZ
 );
 CREATE INDEX dead_letters_customer ON dead_letters (customer_id) WHERE replayed_at IS NULL;
+
+-- Where each poller has read up to (the Salesforce poller: the latest SystemModstamp it published).
+CREATE TABLE poll_cursors (
+    name       TEXT        PRIMARY KEY,
+    position   TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);

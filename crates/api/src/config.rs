@@ -11,6 +11,12 @@
 //! | `API_LOG_JSON` | JSON log lines instead of human ones | `false` |
 //! | `API_STRIPE_WEBHOOK_SECRETS` | Stripe endpoint signing secrets (`whsec_…`), comma-separated (secret) | none: 503 |
 //! | `API_STRIPE_WEBHOOK_TOLERANCE_SECS` | largest accepted age of a Stripe signature | `300` |
+//! | `API_SALESFORCE_ORG_ID` | the org whose Outbound Messages are accepted (15 or 18 characters) | none: 503 |
+//! | `API_SALESFORCE_OUTBOUND_TOKEN` | the secret in the Outbound Message URL path (secret) | none: 503 |
+//! | `API_SALESFORCE_CALLOUT_SECRETS` | HMAC keys of signed callouts, comma-separated (secret) | none: 503 |
+//! | `API_SALESFORCE_CALLOUT_TOLERANCE_SECS` | largest accepted age of a callout signature | `300` |
+//! | `API_SALESFORCE_EXTERNAL_ID_FIELD` | the Contact field holding the local customer id | `Customer_Id__c` |
+//! | `API_SALESFORCE_CLIENT_NAME` | the product's `Sforce-Call-Options` client: its own changes are not news | `customer-sync` |
 
 use model::Secret;
 use serde::Deserialize;
@@ -34,6 +40,25 @@ pub struct ApiConfig {
     pub stripe_webhook_secrets: Vec<stripe_client::webhook::WebhookSecret>,
     #[serde(default = "default_stripe_tolerance")]
     pub stripe_webhook_tolerance_secs: u64,
+    #[serde(default)]
+    pub salesforce_org_id: Option<String>,
+    #[serde(default)]
+    pub salesforce_outbound_token: Option<Secret<String>>,
+    #[serde(default)]
+    pub salesforce_callout_secrets: Vec<stripe_client::webhook::WebhookSecret>,
+    #[serde(default = "default_stripe_tolerance")]
+    pub salesforce_callout_tolerance_secs: u64,
+    #[serde(default = "default_external_id_field")]
+    pub salesforce_external_id_field: String,
+    #[serde(default = "default_client_name")]
+    pub salesforce_client_name: String,
+}
+
+fn default_external_id_field() -> String {
+    "Customer_Id__c".into()
+}
+fn default_client_name() -> String {
+    "customer-sync".into()
 }
 
 fn default_listen() -> String {
@@ -72,6 +97,12 @@ impl ApiConfig {
             log_json: false,
             stripe_webhook_secrets: Vec::new(),
             stripe_webhook_tolerance_secs: default_stripe_tolerance(),
+            salesforce_org_id: None,
+            salesforce_outbound_token: None,
+            salesforce_callout_secrets: Vec::new(),
+            salesforce_callout_tolerance_secs: default_stripe_tolerance(),
+            salesforce_external_id_field: default_external_id_field(),
+            salesforce_client_name: default_client_name(),
         }
     }
 }

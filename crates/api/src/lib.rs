@@ -22,10 +22,12 @@ pub fn run(config: ApiConfig, listener: TcpListener) -> anyhow::Result<Server> {
     let state = web::Data::new(AppState::new(&config)?);
     let max_body = config.max_body_bytes;
     let stripe_webhook = web::Data::new(routes::stripe_webhook::StripeWebhook::from_config(&config));
+    let salesforce = web::Data::new(routes::salesforce::SalesforceInbound::from_config(&config));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(stripe_webhook.clone())
+            .app_data(salesforce.clone())
             .app_data(extract::json_config(max_body))
             .app_data(extract::path_config())
             .app_data(extract::query_config())

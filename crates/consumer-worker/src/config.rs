@@ -15,6 +15,7 @@
 //! | `WORKER_DB_POOL_SIZE` | PostgreSQL connections | `8` |
 //! | `WORKER_STRIPE_CONCURRENCY` | Stripe calls in flight (the rate limit `STRIPE_RATE_LIMIT` still applies) | `8` |
 //! | `WORKER_DEDUPE_RETENTION_HOURS` | how long processed event ids are remembered | `168` |
+//! | `WORKER_SALESFORCE_POLL_SECS` | run the Salesforce poller at this interval (for orgs that cannot reach the webhooks) | off |
 //! | `WORKER_LOG_JSON` | JSON log lines | `false` |
 //!
 //! The Stripe client reads `STRIPE_*` and the Salesforce client `SALESFORCE_*` (see the README).
@@ -53,6 +54,8 @@ pub struct WorkerConfig {
     pub stripe_concurrency: usize,
     #[serde(default = "d_retention")]
     pub dedupe_retention_hours: i64,
+    #[serde(default)]
+    pub salesforce_poll_secs: Option<f64>,
     #[serde(default)]
     pub log_json: bool,
 }
@@ -117,6 +120,7 @@ impl WorkerConfig {
             db_pool_size: d_pool(),
             stripe_concurrency: d_stripe_concurrency(),
             dedupe_retention_hours: d_retention(),
+            salesforce_poll_secs: None,
             log_json: false,
         }
     }

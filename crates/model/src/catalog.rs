@@ -189,3 +189,18 @@ pub async fn delete(
     })
     .await
 }
+
+/// Announces the customer's current state to every integration again, and forgets what was synced, so that
+/// each system is brought back in line even if it drifted (resync). Returns the customer.
+pub async fn resync(conn: &mut AsyncPgConnection, id: Uuid, ctx: &ChangeContext) -> Result<Customer, CatalogError> {
+    conn.transaction(|conn| {
+        async move {
+            let current = customer::find_for_update(conn, id).await?.ok_or(CatalogError::NotFound)?;
+            crate::sync_state::forget_synced_versions(conn, id).await?;
+            announce(conn, &current, Action::Updated, ctx).await?;
+            Ok(current)
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -143,8 +143,8 @@ pub fn split_name(full: &str) -> (Option<String>, String) {
 /// 1. [`split_name`]: the last word is the last name, the rest the first name.
 /// 2. While the first name is too long and has more than one word, its last word moves to the front of the
 ///    last name, as long as the last name still fits.
-/// 3. Whatever still does not fit is cut at the limit (only names of single words over 40 characters, or
-///    over 120 in all, which the catalog refuses anyway).
+/// 3. Whatever still does not fit is cut at the limit (a first word over 40 characters, or a first name
+///    whose words cannot move without the last name passing 80).
 ///
 /// Names that fit are split exactly as [`split_name`] does, so [`join_name`] restores them.
 pub fn split_name_within(full: &str, first_max: usize, last_max: usize) -> (Option<String>, String) {

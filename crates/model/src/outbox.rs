@@ -147,3 +147,8 @@ pub async fn pending(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 pub async fn lane_batch_all(conn: &mut AsyncPgConnection) -> Vec<String> {
     outbox::table.order(outbox::id).select(outbox::topic).load(conn).await.unwrap_or_default()
 }
+
+/// The topics of the rows waiting for one partition key (a customer's events not yet on Kafka).
+pub async fn pending_for(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Vec<String>> {
+    outbox::table.filter(outbox::partition_key.eq(key)).order(outbox::id).select(outbox::topic).load(conn).await
+}

@@ -85,7 +85,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    poll_cursors (name) {
+        name -> Text,
+        position -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    poll_cursors,
     customers,
     outbox,
     inbound_deliveries,

@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::fields::CustomerFields;
-use crate::schema::{customer_links, customer_tombstones, dead_letters, processed_events};
+use crate::schema::{customer_links, customer_tombstones, dead_letters, poll_cursors, processed_events};
 
 /// A customer's link to one external system.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -425,6 +425,36 @@ pub async fn dead_letters_of(conn: &mut AsyncPgConnection, customer_id: Uuid) ->
 pub async fn mark_replayed(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<usize> {
     diesel::update(dead_letters::table.filter(dead_letters::id.eq_any(ids)))
         .set(dead_letters::replayed_at.eq(Utc::now()))
+        .execute(conn)
+        .await
+}
+
+/// Where the poller `name` has read up to, locked for the transaction; `None` before its first run.
+pub async fn poll_cursor_for_update(conn: &mut AsyncPgConnection, name: &str) -> QueryResult<Option<DateTime<Utc>>> {
+    poll_cursors::table.find(name).select(poll_cursors::position).for_update().first(conn).await.optional()
+}
+
+/// Moves the poller `name` to `position` (never backwards).
+pub async fn set_poll_cursor(conn: &mut AsyncPgConnection, name: &str, position: DateTime<Utc>) -> QueryResult<()> {
+    diesel::insert_into(poll_cursors::table)
+        .values((poll_cursors::name.eq(name), poll_cursors::position.eq(position)))
+        .on_conflict(poll_cursors::name)
+        .do_update()
+        .set((
+            poll_cursors::position.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+                "greatest(poll_cursors.position, excluded.position)",
+            )),
+            poll_cursors::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forces the next outbound reconcile of `customer_id` to push to every linked system again (resync).
+pub async fn forget_synced_versions(conn: &mut AsyncPgConnection, customer_id: Uuid) -> QueryResult<usize> {
+    diesel::update(customer_links::table.filter(customer_links::customer_id.eq(customer_id)))
+        .set(customer_links::synced_version.eq(None::<i64>))
         .execute(conn)
         .await
 }

@@ -107,10 +107,15 @@ async fn store(
 
 /// The body as sent, up to [`MAX_BODY`] bytes.
 async fn read_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    read_body_limited(payload, MAX_BODY).await
+}
+
+/// A webhook's raw body, up to `limit` bytes (signatures are checked over the exact bytes).
+pub(crate) async fn read_body_limited(payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     payload
-        .to_bytes_limited(MAX_BODY)
+        .to_bytes_limited(limit)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge { limit: MAX_BODY })?
+        .map_err(|_| ApiError::PayloadTooLarge { limit })?
         .map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))
 }
 

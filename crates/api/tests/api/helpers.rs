@@ -20,10 +20,14 @@ pub async fn spawn_app() -> TestApp {
 /// Like [`spawn_app`], with the configuration adjusted first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let db = testkit::db::fresh().await.expect("a test database");
+    spawn_app_on(TcpListener::bind("127.0.0.1:0").expect("bind port 0"), db, adjust)
+}
+
+/// The api on `listener` over `db`.
+pub fn spawn_app_on(listener: TcpListener, db: TestDb, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let mut config = ApiConfig::for_database(&db.url);
     config.kafka_brokers = testkit::env_or("KAFKA_BROKERS", "127.0.0.1:9092");
     adjust(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().expect("local addr"));
     let server = api::run(config, listener).expect("server starts");
     tokio::spawn(server);

@@ -5,5 +5,7 @@
 mod customers;
 mod health;
 mod helpers;
+mod salesforce;
 mod sigterm;
 mod stripe_webhook;
+mod sync_status;

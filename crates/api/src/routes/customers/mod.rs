@@ -5,4 +5,5 @@ pub mod create;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod sync;
 pub mod update;

@@ -1,0 +1,66 @@
+//! GET /v1/customers/{id}/sync: where the customer stands in each system. POST /v1/customers/{id}/resync:
+//! push its current state to every system again.
+//!
+//! The status lists, per integration, the linked id, the synced version and when it was last synced or
+//! pushed, the last error, whether the record was deleted there, the customer's events still in the outbox
+//! and its open dead letters. A deleted customer still has a status (its tombstone and links).
+
+use actix_web::{HttpResponse, web};
+use events::Integration;
+use model::ChangeContext;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::extract::Trace;
+use crate::state::AppState;
+
+pub async fn status(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    Ok(HttpResponse::Ok().json(describe(&mut conn, *id).await?))
+}
+
+pub async fn resync(state: web::Data<AppState>, id: web::Path<Uuid>, trace: Trace) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    model::catalog::resync(&mut conn, *id, &ChangeContext::local(Some(trace.0.as_str().to_owned()))).await?;
+    tracing::info!(customer_id = %id, "resync requested");
+    Ok(HttpResponse::Accepted().json(describe(&mut conn, *id).await?))
+}
+
+async fn describe(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> Result<Value, ApiError> {
+    let customer = model::customer::find(conn, id).await?;
+    let deleted = !model::sync_state::buried(conn, &[id]).await?.is_empty();
+    if customer.is_none() && !deleted {
+        return Err(ApiError::NotFound);
+    }
+    let links = model::sync_state::links_of(conn, id).await?;
+    let letters = model::sync_state::dead_letters_of(conn, id).await?;
+    let pending = model::outbox::pending_for(conn, &id.to_string()).await?;
+    let mut integrations = serde_json::Map::new();
+    for integration in Integration::ALL {
+        let name = integration.as_str();
+        let link = links.iter().find(|l| l.integration == name);
+        let prefix = format!("{name}-customer-");
+        integrations.insert(
+            name.to_owned(),
+            json!({
+                "external_id": link.and_then(|l| l.external_id.clone()),
+                "synced_version": link.and_then(|l| l.synced_version),
+                "last_synced_at": link.and_then(|l| l.last_synced_at),
+                "last_pushed_at": link.and_then(|l| l.last_pushed_at),
+                "last_error": link.and_then(|l| l.last_error.clone()),
+                "deleted": link.is_some_and(|l| l.deleted),
+                "pending_events": pending.iter().filter(|t| t.starts_with(&prefix) && !t.ends_with("-dlq")).count(),
+                "dead_letters": letters.iter().filter(|d| d.integration == name).map(|d| json!({
+                    "id": d.id, "topic": d.topic, "reason": d.reason, "attempts": d.attempts, "created_at": d.created_at,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Ok(json!({
+        "customer_id": id,
+        "version": customer.as_ref().map(|c| c.version),
+        "deleted": deleted,
+        "integrations": integrations,
+    }))
+}

@@ -1,0 +1,104 @@
+//! The Salesforce poller, for orgs that cannot reach the api's webhooks: every `WORKER_SALESFORCE_POLL_SECS`
+//! it reads the Contacts changed since its cursor (SOQL on `SystemModstamp` through `queryAll`, so deletions
+//! come too, with their fields, paged) and publishes each change as the push receivers do: the change's id
+//! (record id and `SystemModstamp`) recorded in the inbound log and its event enqueued in the outbox, in the
+//! transaction that moves the cursor. The window overlaps the previous one by `OVERLAP`, so a change
+//! committed late is not skipped; the inbound log drops what was already published. The cursor lives in
+//! PostgreSQL, so a restarted poller continues where it stopped.
+//!
+//! Changes equal to what the product last synced to that Contact (its own writes, or no change) are not
+//! published.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use events::{Integration, Topic};
+use model::ExternalCustomer;
+use model::db::PgPool;
+use salesforce_client::{CONTACT_FIELDS, SalesforceClient, SalesforceContact, soql};
+use tokio::sync::watch;
+
+/// The cursor's name in `poll_cursors`.
+const CURSOR: &str = "salesforce-contacts";
+/// The inbound log's source for polled changes.
+const SOURCE: &str = "salesforce-poll";
+/// How far each poll looks back before its cursor.
+pub const OVERLAP: Duration = Duration::from_secs(10);
+
+/// Polls until `shutdown` turns true.
+pub async fn run(
+    pool: PgPool<AsyncPgConnection>,
+    client: SalesforceClient,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    tracing::info!(interval_secs = interval.as_secs_f64(), "salesforce poller started");
+    loop {
+        match poll_once(&pool, &client).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(published = n, "salesforce poller published changes"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "salesforce poll failed; will try again"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+/// One poll: returns how many changes were published. The first poll of a new cursor starts from now
+/// (importing what existed before is a backfill, not a sync).
+pub async fn poll_once(pool: &PgPool<AsyncPgConnection>, client: &SalesforceClient) -> anyhow::Result<usize> {
+    let mut conn = pool.get().await?;
+    let Some(cursor) = model::sync_state::poll_cursor_for_update(&mut conn, CURSOR).await? else {
+        model::sync_state::set_poll_cursor(&mut conn, CURSOR, Utc::now()).await?;
+        return Ok(0);
+    };
+    let since = cursor - chrono::Duration::from_std(OVERLAP)?;
+    let mut fields = CONTACT_FIELDS.to_vec();
+    fields.push(client.external_id_field());
+    let clause = format!("SystemModstamp >= {} ORDER BY SystemModstamp", soql::datetime(since));
+    let contacts = client.query_all_contacts(&soql::select_contacts(&fields, Some(&clause))?).await?;
+    let published = conn
+        .transaction::<_, anyhow::Error, _>(|conn| async move { publish(conn, &contacts, cursor).await }.scope_boxed())
+        .await?;
+    Ok(published)
+}
+
+async fn publish(
+    conn: &mut AsyncPgConnection,
+    contacts: &[SalesforceContact],
+    cursor: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    // Lock the cursor: two pollers (two workers) take turns instead of publishing twice.
+    model::sync_state::poll_cursor_for_update(conn, CURSOR).await?;
+    let mut latest = cursor;
+    let mut published = 0;
+    for contact in contacts {
+        let (Some(id), Some(stamp)) = (contact.id.as_deref(), contact.system_modstamp) else { continue };
+        latest = latest.max(stamp);
+        let delivery = format!("{id}@{}", stamp.timestamp_millis());
+        if !model::inbound::record_delivery(conn, SOURCE, &delivery).await? || is_known(conn, contact).await? {
+            continue;
+        }
+        let action = sync_salesforce::inbound::action_of(contact);
+        if let Some(event) = sync_salesforce::inbound::contact_event(contact, action, &delivery, stamp) {
+            model::outbox::enqueue(conn, Topic::new(Integration::Salesforce, action), &event, None).await?;
+            published += 1;
+        }
+    }
+    model::sync_state::set_poll_cursor(conn, CURSOR, latest).await?;
+    Ok(published)
+}
+
+/// True when the Contact holds exactly what the product last synced to it (its own write coming back).
+async fn is_known(conn: &mut AsyncPgConnection, contact: &SalesforceContact) -> anyhow::Result<bool> {
+    if contact.is_deleted == Some(true) {
+        return Ok(false);
+    }
+    let Some(id) = contact.id.as_deref() else { return Ok(false) };
+    let link = model::sync_state::link_by_external_id(conn, Integration::Salesforce.as_str(), id).await?;
+    Ok(link.and_then(|l| l.synced()).is_some_and(|synced| synced == contact.fields()))
+}

@@ -1,0 +1,311 @@
+//! The whole product end to end: api, producer-relay and consumer-worker as separate processes over real
+//! PostgreSQL and Kafka, with localstripe (signed webhooks to the api) and salesforce-sim.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
+use model::ExternalCustomer;
+use salesforce_sim::RunningSim;
+use serde_json::{Value, json};
+use stripe_client::{CustomerParams, IdempotencyKey};
+use testkit::db::TestDb;
+use uuid::Uuid;
+
+const SECRET: &str = "whsec_e2e_test_secret";
+
+fn binary(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_consumer-worker")).with_file_name(name)
+}
+
+/// The three binaries and what they talk to. Dropping it kills the processes.
+struct System {
+    db: TestDb,
+    sim: RunningSim,
+    api_url: String,
+    env: Vec<(String, String)>,
+    children: HashMap<&'static str, Child>,
+    webhook_id: String,
+    http: reqwest::Client,
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        for child in self.children.values_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn register_webhook(id: &str, url: &str, events: &[&str]) {
+    let mut form = vec![("url", url.to_owned()), ("secret", SECRET.to_owned())];
+    form.extend(events.iter().map(|e| ("events[]", (*e).to_owned())));
+    let r = reqwest::Client::new()
+        .post(format!("{}/_config/webhooks/{id}", testkit::systems::localstripe_url()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+impl System {
+    async fn start() -> Self {
+        let db = testkit::db::fresh().await.unwrap();
+        let kafka = testkit::kafka::settings();
+        let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let api_url = format!("http://127.0.0.1:{port}");
+        let mut env: Vec<(String, String)> = vec![
+            ("API_LISTEN".into(), format!("127.0.0.1:{port}")),
+            ("API_STRIPE_WEBHOOK_SECRETS".into(), SECRET.into()),
+            ("STRIPE_API_BASE".into(), testkit::systems::localstripe_url()),
+            ("STRIPE_SECRET_KEY".into(), "sk_test_e2e".into()),
+            ("STRIPE_RATE_LIMIT".into(), "500".into()),
+            ("WORKER_GROUP_PREFIX".into(), format!("e2e{}", Uuid::new_v4().simple())),
+            ("WORKER_RETRY_MAX_MS".into(), "1000".into()),
+            ("RUST_LOG".into(), "info".into()),
+        ];
+        for prefix in ["API", "RELAY", "WORKER"] {
+            env.push((format!("{prefix}_DATABASE_URL"), db.url.clone()));
+            env.push((format!("{prefix}_KAFKA_BROKERS"), kafka.brokers.clone()));
+            env.push((format!("{prefix}_KAFKA_TOPIC_PREFIX"), kafka.topic_prefix.clone()));
+            env.push((format!("{prefix}_KAFKA_PARTITIONS"), "4".into()));
+        }
+        env.extend(testkit::systems::salesforce_env(&sim));
+        let webhook_id = format!("e2e-{}", Uuid::new_v4().simple());
+        let mut system =
+            System { db, sim, api_url, env, children: HashMap::new(), webhook_id, http: reqwest::Client::new() };
+        for name in ["producer-relay", "consumer-worker", "api"] {
+            system.spawn(name);
+        }
+        system.wait_for_api().await;
+        let url = format!("{}/webhooks/stripe", system.api_url);
+        register_webhook(&system.webhook_id, &url, &["customer.created", "customer.updated", "customer.deleted"]).await;
+        system
+    }
+
+    fn spawn(&mut self, name: &'static str) {
+        let log_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let log = std::fs::File::create(log_dir.join(format!("e2e-{}-{name}.log", self.webhook_id))).unwrap();
+        let child = Command::new(binary(name))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e} (build the binaries first: cargo build --bins)"));
+        self.children.insert(name, child);
+    }
+
+    fn kill(&mut self, name: &str) {
+        let mut child = self.children.remove(name).unwrap();
+        Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap();
+        child.wait().unwrap();
+    }
+
+    async fn wait_for_api(&self) {
+        eventually("the api answers", Duration::from_secs(30), || async {
+            self.http.get(format!("{}/healthz", self.api_url)).send().await.is_ok()
+        })
+        .await;
+    }
+
+    async fn create(&self, name: &str, email: &str) -> Value {
+        let r = self
+            .http
+            .post(format!("{}/v1/customers", self.api_url))
+            .json(&json!({"name": name, "email": email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json().await.unwrap()
+    }
+
+    async fn get(&self, id: &str) -> Option<Value> {
+        let r = self.http.get(format!("{}/v1/customers/{id}", self.api_url)).send().await.unwrap();
+        if r.status() == 404 { None } else { Some(r.json().await.unwrap()) }
+    }
+
+    async fn contact(&self, id: &str) -> Option<salesforce_client::SalesforceContact> {
+        testkit::systems::salesforce(&self.sim).find_contact_by_customer_id(id).await.unwrap()
+    }
+
+    async fn stripe(&self, id: &str) -> Vec<stripe_client::StripeCustomer> {
+        testkit::systems::stripe_customers_of(&testkit::systems::stripe(), id.parse().unwrap()).await
+    }
+
+    async fn silence(&self) {
+        register_webhook(&self.webhook_id, "http://127.0.0.1:9/unused", &[]).await;
+    }
+}
+
+async fn eventually<F, Fut>(what: &str, timeout: Duration, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", Uuid::new_v4().simple())
+}
+
+#[tokio::test]
+async fn a_change_made_anywhere_reaches_the_other_two_and_then_nothing_moves() {
+    let system = System::start().await;
+    let t = Duration::from_secs(30);
+    let created = system.create("Ada Lovelace", &email("ada")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    eventually("the local create reaches Salesforce", t, || async { system.contact(&id).await.is_some() }).await;
+    eventually("the local create reaches Stripe", t, || async { system.stripe(&id).await.len() == 1 }).await;
+
+    let r = system
+        .http
+        .patch(format!("{}/v1/customers/{id}", system.api_url))
+        .json(&json!({"name": "Ada King"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    eventually("the local update reaches Salesforce", t, || async {
+        system.contact(&id).await.is_some_and(|c| c.fields().name == "Ada King")
+    })
+    .await;
+    eventually("the local update reaches Stripe", t, || async {
+        system.stripe(&id).await.first().is_some_and(|c| c.name.as_deref() == Some("Ada King"))
+    })
+    .await;
+
+    // Someone edits the customer in Stripe (localstripe's own API, with a key that is not ours).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let cus = system.stripe(&id).await.remove(0);
+    let params = CustomerParams { name: Some("Countess of Lovelace".into()), ..Default::default() };
+    let foreign = IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
+    testkit::systems::stripe().update_customer(&cus.id, &params, &foreign).await.unwrap();
+    eventually("the Stripe edit reaches the catalog", t, || async {
+        system.get(&id).await.is_some_and(|c| c["name"] == "Countess of Lovelace")
+    })
+    .await;
+    eventually("the Stripe edit reaches Salesforce", t, || async {
+        system.contact(&id).await.is_some_and(|c| c.fields().name == "Countess of Lovelace")
+    })
+    .await;
+
+    // No echo: once settled, nothing moves for five seconds.
+    eventually("the outbox drains", t, || async { system.db.count("outbox").await.unwrap() == 0 }).await;
+    let version = system.get(&id).await.unwrap()["version"].clone();
+    let (calls_before, _) = system.sim.control.api_usage();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(system.get(&id).await.unwrap()["version"], version, "the catalog version stopped moving");
+    assert_eq!(system.db.count("outbox").await.unwrap(), 0, "no further events");
+    assert_eq!(system.sim.control.api_usage().0, calls_before, "no further Salesforce calls");
+    assert_eq!(system.stripe(&id).await.len(), 1, "one Stripe customer");
+
+    let r = system.http.delete(format!("{}/v1/customers/{id}", system.api_url)).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    eventually("the delete reaches Salesforce", t, || async { system.contact(&id).await.is_none() }).await;
+    eventually("the delete reaches Stripe", t, || async { system.stripe(&id).await.is_empty() }).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(system.get(&id).await.is_none(), "the deletion's echoes do not bring it back");
+    system.silence().await;
+}
+
+#[tokio::test]
+async fn a_salesforce_change_on_the_salesforce_topics_reaches_the_catalog_and_stripe() {
+    let system = System::start().await;
+    let t = Duration::from_secs(30);
+    let address = email("sf");
+    let contact_id = testkit::systems::salesforce(&system.sim)
+        .create_contact(&salesforce_client::SalesforceContact {
+            first_name: Some("Katherine".into()),
+            last_name: Some("Johnson".into()),
+            email: Some(address.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // As the Salesforce inbound receivers will: a salesforce-origin event through the outbox.
+    let event = CustomerEvent {
+        event_id: Uuid::now_v7(),
+        schema_version: SCHEMA_VERSION,
+        action: Action::Created,
+        origin: Origin::Salesforce,
+        customer_id: None,
+        external_id: Some(contact_id.clone()),
+        customer: Some(CustomerSnapshot {
+            name: "Katherine Johnson".into(),
+            email: address.clone(),
+            phone: None,
+            version: None,
+        }),
+        occurred_at: chrono::Utc::now(),
+        delivery_id: Some(format!("notification-{}", Uuid::new_v4())),
+    };
+    let mut conn = system.db.connect().await.unwrap();
+    let topic = Topic::new(Integration::Salesforce, Action::Created);
+    model::outbox::enqueue(&mut conn, topic, &event, None).await.unwrap();
+    let mut id = String::new();
+    let deadline = Instant::now() + t;
+    while id.is_empty() {
+        assert!(Instant::now() < deadline, "the Salesforce contact did not reach the catalog");
+        let list: Value =
+            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
+        if let Some(c) = list["data"].as_array().unwrap().iter().find(|c| c["email"] == address.as_str()) {
+            id = c["id"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eventually("the Salesforce contact reaches Stripe", t, || async {
+        system.stripe(&id).await.first().is_some_and(|c| c.name.as_deref() == Some("Katherine Johnson"))
+    })
+    .await;
+    let contacts = testkit::systems::salesforce(&system.sim).find_contacts_by_email(&address).await.unwrap();
+    assert_eq!(contacts.len(), 1, "the catalog's customer was not pushed back as a second contact");
+    system.silence().await;
+}
+
+#[tokio::test]
+async fn killing_the_worker_mid_burst_loses_nothing_and_duplicates_nothing() {
+    let mut system = System::start().await;
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        ids.push(system.create(&format!("Burst {i}"), &email("burst")).await["id"].as_str().unwrap().to_owned());
+    }
+    // Kill the worker as soon as the first records arrive, in the middle of its batches.
+    eventually("the first records arrive", Duration::from_secs(30), || async {
+        system.contact(&ids[0]).await.is_some() || !system.stripe(&ids[0]).await.is_empty()
+    })
+    .await;
+    system.kill("consumer-worker");
+    system.spawn("consumer-worker");
+    let stripe = testkit::systems::stripe();
+    eventually("every customer reaches both systems", Duration::from_secs(60), || async {
+        let all = stripe.list_all_customers(&Default::default()).await.unwrap();
+        let in_stripe =
+            ids.iter().filter(|id| all.iter().any(|c| c.metadata.get("customer_sync_id") == Some(*id))).count();
+        in_stripe == ids.len()
+    })
+    .await;
+    let all = stripe.list_all_customers(&Default::default()).await.unwrap();
+    let sf = testkit::systems::salesforce(&system.sim);
+    for id in &ids {
+        let twins = all.iter().filter(|c| c.metadata.get("customer_sync_id") == Some(id)).count();
+        assert_eq!(twins, 1, "exactly one Stripe customer for {id}");
+        eventually("the contact exists", Duration::from_secs(30), || async {
+            sf.find_contact_by_customer_id(id).await.unwrap().is_some()
+        })
+        .await;
+    }
+    system.silence().await;
+}

@@ -1,0 +1,79 @@
+//! The Salesforce poller against salesforce-sim and PostgreSQL.
+
+use std::sync::Arc;
+
+use consumer_worker::poller::poll_once;
+use salesforce_client::SalesforceContact;
+
+async fn topics(db: &testkit::db::TestDb) -> Vec<String> {
+    model::outbox::lane_batch_all(&mut db.connect().await.unwrap()).await
+}
+
+fn contact(first: &str, last: &str) -> SalesforceContact {
+    SalesforceContact {
+        first_name: Some(first.to_owned()),
+        last_name: Some(last.to_owned()),
+        email: Some(format!("{}@example.com", uuid::Uuid::new_v4().simple())),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_poller_publishes_creates_updates_and_deletes_once_each_even_after_a_long_stop() {
+    let db = testkit::db::fresh().await.unwrap();
+    let pool = model::db::pool(&db.url, 2).unwrap();
+    let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
+    let sf = testkit::systems::salesforce(&sim);
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 0, "the first poll only sets the cursor");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+    let a = sf.create_contact(&contact("Ada", "Lovelace")).await.unwrap();
+    let carl = sf.create_contact(&contact("Carl", "Sagan")).await.unwrap();
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 2);
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 0, "the overlapping window publishes nothing twice");
+
+    // The poller is stopped for a minute while Contacts change.
+    let mut changed = contact("Ada", "King");
+    changed.email = Some(format!("{}@example.com", uuid::Uuid::new_v4().simple()));
+    sf.update_contact(&a, &changed).await.unwrap();
+    sim.control.set_clock_offset_secs(30);
+    sf.create_contact(&contact("Grace", "Hopper")).await.unwrap();
+    sim.control.set_clock_offset_secs(60);
+    sf.delete_contact(&carl).await.unwrap();
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 3, "every change arrives");
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 0, "none twice");
+    assert_eq!(
+        topics(&db).await,
+        [
+            "salesforce-customer-created",
+            "salesforce-customer-created",
+            "salesforce-customer-updated",
+            "salesforce-customer-created",
+            "salesforce-customer-deleted"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_products_own_writes_are_not_published_by_the_poller() {
+    let db = testkit::db::fresh().await.unwrap();
+    let pool = model::db::pool(&db.url, 2).unwrap();
+    let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
+    let sf = testkit::systems::salesforce(&sim);
+    poll_once(&pool, &sf).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // A local customer, pushed to Salesforce by the engine.
+    let fields = model::CustomerFields {
+        name: "Local Customer".into(),
+        email: format!("{}@example.com", uuid::Uuid::new_v4().simple()),
+        phone: None,
+    };
+    let c = model::catalog::create(&mut db.connect().await.unwrap(), &fields, &model::ChangeContext::local(None))
+        .await
+        .unwrap();
+    let engine = sync_core::Engine::new(pool.clone(), Arc::new(sync_salesforce::SalesforceConnector::new(sf.clone())));
+    engine.reconcile(&[c.id]).await[&c.id].clone().unwrap();
+    let before = topics(&db).await.len();
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 0, "the product's own write is not news");
+    assert_eq!(topics(&db).await.len(), before);
+}
