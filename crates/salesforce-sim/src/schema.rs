@@ -42,6 +42,11 @@ impl FieldType {
     pub fn is_text(self) -> bool {
         matches!(self, Self::String | Self::Email | Self::Phone | Self::TextArea)
     }
+
+    /// Whether values are record ids (the record's own or a lookup's), 18 characters long.
+    pub fn is_id(self) -> bool {
+        matches!(self, Self::Id | Self::Reference)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +60,8 @@ pub struct FieldDef {
     pub updateable: bool,
     pub external_id: bool,
     pub unique: bool,
+    /// Whether values are compared case-sensitively (External ID text fields are not, unless marked).
+    pub case_sensitive: bool,
     pub custom: bool,
 }
 
@@ -70,8 +77,25 @@ impl FieldDef {
             updateable: true,
             external_id: false,
             unique: false,
+            case_sensitive: false,
             custom: false,
         }
+    }
+
+    /// Whether two values of this field are the same, as lookups by external id and the uniqueness check
+    /// compare them: exactly when the field is case-sensitive, ignoring case otherwise.
+    pub fn same_value(&self, a: &str, b: &str) -> bool {
+        if self.case_sensitive { a == b } else { a == b || a.to_lowercase() == b.to_lowercase() }
+    }
+
+    /// Describe's `length`: the maximum for text, 18 for ids and references, 0 for other types.
+    fn describe_length(&self) -> u32 {
+        if self.ftype.is_text() || self.ftype.is_id() { self.length } else { 0 }
+    }
+
+    /// Describe's `byteLength`: three bytes per character of text (UTF-8), one per character of an id.
+    fn byte_length(&self) -> u32 {
+        if self.ftype.is_text() { self.length * 3 } else { self.describe_length() }
     }
 
     /// Server-kept: neither createable nor updateable.
@@ -88,18 +112,13 @@ impl FieldDef {
     }
 
     fn describe(&self) -> Value {
-        let text_length = if self.ftype.is_text() { self.length } else { 0 };
-        let id_length = match self.ftype {
-            FieldType::Id | FieldType::Reference => 18,
-            _ => 0,
-        };
         json!({
             "name": self.name,
             "label": self.label,
             "type": self.ftype.api_name(),
             "soapType": self.ftype.soap_type(),
-            "length": text_length,
-            "byteLength": text_length * 3 + id_length,
+            "length": self.describe_length(),
+            "byteLength": self.byte_length(),
             "precision": 0, "scale": 0, "digits": 0,
             "nillable": self.nillable,
             "createable": self.createable,
@@ -113,7 +132,7 @@ impl FieldDef {
             "filterable": self.ftype != FieldType::TextArea || self.length <= 255,
             "sortable": self.ftype != FieldType::TextArea || self.length <= 255,
             "groupable": self.ftype != FieldType::TextArea,
-            "caseSensitive": false,
+            "caseSensitive": self.case_sensitive,
             "nameField": self.name == "Name",
             "referenceTo": if self.ftype == FieldType::Reference { json!([reference_target(&self.name)]) } else { json!([]) },
             "relationshipName": if self.ftype == FieldType::Reference { json!(self.name.trim_end_matches("Id")) } else { Value::Null },
@@ -146,6 +165,8 @@ impl Schema {
         let mut ext = FieldDef::new(external_id_field, "Customer Id", T::String, 255);
         ext.external_id = true;
         ext.unique = external_id_unique;
+        // Like an External ID text field created without "case sensitive": "ABC-1" finds "abc-1".
+        ext.case_sensitive = false;
         ext.custom = true;
         let fields = vec![
             FieldDef::new("Id", "Contact ID", T::Id, 18).read_only(false),

@@ -11,7 +11,7 @@ use crate::error::RecordError;
 use crate::ids;
 use crate::push::PushQueues;
 use crate::record::{Changes, Record, full_name};
-use crate::schema::Schema;
+use crate::schema::{FieldDef, Schema};
 
 /// Who makes a change: the session's user and the `Sforce-Call-Options` client name.
 #[derive(Debug, Clone, Default)]
@@ -66,11 +66,13 @@ impl State {
         }
     }
 
-    /// Ids of live records whose `field` equals `value` exactly.
-    pub fn find_live(&self, field: &str, value: &str) -> Vec<String> {
+    /// Ids of live records whose `field` holds `value`, compared as the field compares values (ignoring
+    /// case unless it is case-sensitive).
+    pub fn find_live(&self, field: &FieldDef, value: &str) -> Vec<String> {
         self.contacts
             .values()
-            .filter(|r| !is_deleted(r) && r.get(field).and_then(Value::as_str) == Some(value))
+            .filter(|r| !is_deleted(r))
+            .filter(|r| r.get(&field.name).and_then(Value::as_str).is_some_and(|v| field.same_value(v, value)))
             .filter_map(|r| r.get("Id").and_then(Value::as_str).map(String::from))
             .collect()
     }
@@ -78,9 +80,9 @@ impl State {
     /// Rejects a change that would duplicate a unique field's value on another live record.
     fn check_unique(&self, schema: &Schema, changes: &Changes, own_id: Option<&str>) -> Result<(), RecordError> {
         for (name, value) in changes {
-            let unique = schema.field(name).is_some_and(|f| f.unique);
-            let Some(v) = value.as_str().filter(|_| unique) else { continue };
-            if let Some(other) = self.find_live(name, v).into_iter().find(|id| Some(id.as_str()) != own_id) {
+            let Some(field) = schema.field(name).filter(|f| f.unique) else { continue };
+            let Some(v) = value.as_str() else { continue };
+            if let Some(other) = self.find_live(field, v).into_iter().find(|id| Some(id.as_str()) != own_id) {
                 return Err(RecordError::new(
                     "DUPLICATE_VALUE",
                     format!("duplicate value found: {name} duplicates value on record with id: {other}"),

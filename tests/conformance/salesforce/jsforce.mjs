@@ -58,6 +58,35 @@ await check('upsert by the external id field', async () => {
   assert.equal(second.created, false);
 });
 
+await check('upsert matches the external id regardless of case', async () => {
+  const stored = `${tag}-case`.toLowerCase();
+  const created = await contacts.create({ LastName: tag, Customer_Id__c: stored });
+  const record = { Customer_Id__c: stored.toUpperCase(), Email: 'case@example.com' };
+  const upserted = await contacts.upsert(record, 'Customer_Id__c');
+  assert.equal(upserted.created, false);
+  assert.equal(upserted.id, created.id);
+  assert.equal((await contacts.retrieve(created.id)).Email, 'case@example.com');
+});
+
+await check('an allOrNone create that fails is rolled back and returns no ids', async () => {
+  const records = [{ LastName: `${tag}-rolled-back` }, { FirstName: 'no last name' }];
+  const results = await contacts.create(records, { allOrNone: true });
+  assert.deepEqual(results.map((r) => [r.success, r.id ?? null, r.errors[0].statusCode]), [
+    [false, null, 'ALL_OR_NONE_OPERATION_ROLLED_BACK'],
+    [false, null, 'REQUIRED_FIELD_MISSING'],
+  ]);
+  const found = await conn.query(`SELECT Id FROM Contact WHERE LastName = '${tag}-rolled-back'`);
+  assert.equal(found.totalSize, 0);
+});
+
+await check('date literals select records by day', async () => {
+  const mine = `SELECT Id FROM Contact WHERE LastName = '${tag}'`;
+  const found = await conn.query(`${mine} AND CreatedDate = TODAY AND SystemModstamp >= LAST_N_DAYS:2`);
+  assert.ok(found.totalSize >= 1);
+  const none = await conn.query(`${mine} AND CreatedDate < YESTERDAY`);
+  assert.equal(none.totalSize, 0);
+});
+
 await check('query with autoFetch follows nextRecordsUrl', async () => {
   const records = [];
   const query = conn
@@ -74,7 +103,12 @@ await check('errors carry the Salesforce error code', async () => {
   await assert.rejects(conn.query('SELECT Nope FROM Contact'), (e) => e.errorCode === 'INVALID_FIELD');
 });
 
-await check('describe reports the key prefix', async () => {
+await check('describe reports the key prefix, id lengths of 18 and a case-insensitive external id', async () => {
   const describe = await contacts.describe();
   assert.equal(describe.keyPrefix, '003');
+  const field = (name) => describe.fields.find((f) => f.name === name);
+  for (const name of ['Id', 'AccountId', 'OwnerId']) {
+    assert.equal(field(name).length, 18, name);
+  }
+  assert.equal(field('Customer_Id__c').caseSensitive, false);
 });

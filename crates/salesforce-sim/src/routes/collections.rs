@@ -41,7 +41,8 @@ fn check_count(n: usize) -> Result<(), ApiError> {
 type Outcome = Result<Value, (Option<String>, RecordError)>;
 
 /// Runs one operation per record inside one critical section. With `all_or_none`, any failure restores
-/// the records and id sequence and marks every other record ALL_OR_NONE_OPERATION_ROLLED_BACK.
+/// the records and id sequence, drops the change events, and fails every other record with
+/// ALL_OR_NONE_OPERATION_ROLLED_BACK (see [`roll_back`]).
 fn run_batch(
     sim: &Sim,
     all_or_none: bool,
@@ -55,15 +56,18 @@ fn run_batch(
             st.contacts = contacts;
             st.seq = seq;
             ev.clear();
-            return outcomes.into_iter().map(|o| o.and_then(|v| Err((id_of(&v), rolled_back())))).collect();
+            return outcomes.into_iter().map(roll_back).collect();
         }
         outcomes
     });
     outcomes.into_iter().map(result_json).collect()
 }
 
-fn id_of(v: &Value) -> Option<String> {
-    v.get("id").and_then(Value::as_str).map(String::from)
+/// A record's outcome once the batch is rolled back: failures stand; successes fail with
+/// ALL_OR_NONE_OPERATION_ROLLED_BACK and lose their id, as in Salesforce, where a result carries an id
+/// only when its record was saved.
+fn roll_back(outcome: Outcome) -> Outcome {
+    outcome.and_then(|_| Err((None, rolled_back())))
 }
 
 fn rolled_back() -> RecordError {
@@ -164,7 +168,7 @@ pub async fn upsert(
 ) -> Result<HttpResponse, ApiError> {
     version(&req)?;
     contact_only(&path.1)?;
-    let field = sim.store.schema.field(&path.2).filter(|f| f.external_id).map(|f| f.name.clone()).ok_or_else(|| {
+    let field = sim.store.schema.field(&path.2).filter(|f| f.external_id).ok_or_else(|| {
         ApiError::bad_request(
             "INVALID_FIELD",
             format!("Field name provided, {}, is not an External ID or indexed field for Contact", path.2),
@@ -174,14 +178,14 @@ pub async fn upsert(
     let now = sim.now();
     let results = run_batch(&sim, body.all_or_none, body.records.len(), |st, ev, i| {
         let mut attempt = || -> Result<Value, RecordError> {
-            let (value, rest) = split_external(&body.records[i], &field)?;
-            match upsert_in(&sim, st, ev, &actor, (&field, &value), &rest, now)? {
+            let (value, rest) = split_external(&body.records[i], &field.name)?;
+            match upsert_in(&sim, st, ev, &actor, (field, &value), &rest, now)? {
                 Upserted::Created(id) => Ok(created(&id, Some(true))),
                 Upserted::Updated(id) => Ok(created(&id, Some(false))),
                 Upserted::Multiple(_) => Err(RecordError::new(
                     "DUPLICATE_EXTERNAL_ID",
-                    format!("{field}: more than one record found for external id field: {value}"),
-                    &[&field],
+                    format!("{}: more than one record found for external id field: {value}", field.name),
+                    &[&field.name],
                 )),
             }
         };

@@ -43,10 +43,11 @@ fn run(sim: &Sim, req: &HttpRequest, q: Option<&str>, include_deleted: bool) -> 
         .filter(|q| !q.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("MALFORMED_QUERY", "A query string has to be specified"))?;
     let parsed = soql::parse(q, &sim.store.schema)?;
+    let now = sim.now();
     let result = sim.store.read(|st| {
         let records =
             st.contacts.values().filter(|r| include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)));
-        soql::evaluate(&parsed, &sim.store.schema, records, &v)
+        soql::evaluate(&parsed, &sim.store.schema, records, &v, now)
     })?;
     if parsed.count {
         return Ok(HttpResponse::Ok().json(json!({"totalSize": result.total, "done": true, "records": []})));

@@ -10,6 +10,7 @@ use crate::app::Sim;
 use crate::error::{ApiError, RecordError};
 use crate::ids;
 use crate::record::{WriteMode, to_api, validate};
+use crate::schema::FieldDef;
 use crate::state::{Actor, ChangeEvent, State};
 use chrono::{DateTime, Utc};
 
@@ -114,8 +115,8 @@ pub async fn delete(
 }
 
 /// The external-id field named in a path, or NOT_FOUND as Salesforce answers for other fields.
-fn external_field(sim: &Sim, name: &str) -> Result<String, ApiError> {
-    sim.store.schema.field(name).filter(|f| f.external_id).map(|f| f.name.clone()).ok_or_else(|| {
+fn external_field<'a>(sim: &'a Sim, name: &str) -> Result<&'a FieldDef, ApiError> {
+    sim.store.schema.field(name).filter(|f| f.external_id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
@@ -140,7 +141,7 @@ pub async fn get_by_external_id(
     contact_only(&path.1)?;
     let field = external_field(&sim, &path.2)?;
     let fields = field_list(&sim, q.fields.as_deref())?;
-    let matches = sim.store.read(|st| st.find_live(&field, &path.3));
+    let matches = sim.store.read(|st| st.find_live(field, &path.3));
     match matches.as_slice() {
         [] => Err(ApiError::not_found()),
         [id] => {
@@ -164,8 +165,8 @@ pub async fn upsert(
     let field = external_field(&sim, &path.2)?;
     let value = path.3.clone();
     let mut body = json_object(&body)?;
-    strip_external_value(&mut body, &field, &value)?;
-    let outcome = upsert_one(&sim, &actor, &field, &value, body)?;
+    strip_external_value(&mut body, &field.name, &value)?;
+    let outcome = upsert_one(&sim, &actor, field, &value, body)?;
     match outcome {
         Upserted::Created(id) => Ok(HttpResponse::Created().json(created(&id, Some(true)))),
         Upserted::Updated(id) => Ok(HttpResponse::Ok().json(created(&id, Some(false)))),
@@ -198,7 +199,7 @@ pub enum Upserted {
 pub fn upsert_one(
     sim: &Sim,
     actor: &Actor,
-    field: &str,
+    field: &FieldDef,
     value: &str,
     body: serde_json::Map<String, Value>,
 ) -> Result<Upserted, RecordError> {
@@ -206,13 +207,14 @@ pub fn upsert_one(
     sim.store.write(|st, ev| upsert_in(sim, st, ev, actor, (field, value), &body, now))
 }
 
-/// Upsert inside a critical section (shared with collections).
+/// Upsert inside a critical section (shared with collections). The record is found as the field compares
+/// values: an external id that is not case-sensitive matches regardless of case.
 pub fn upsert_in(
     sim: &Sim,
     st: &mut State,
     ev: &mut Vec<ChangeEvent>,
     actor: &Actor,
-    (field, value): (&str, &str),
+    (field, value): (&FieldDef, &str),
     body: &serde_json::Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Upserted, RecordError> {
@@ -221,7 +223,7 @@ pub fn upsert_in(
     match matches.as_slice() {
         [] => {
             let mut body = body.clone();
-            body.insert(field.to_owned(), Value::String(value.to_owned()));
+            body.insert(field.name.clone(), Value::String(value.to_owned()));
             let changes = validate(schema, &body, WriteMode::Create)?;
             lock_fault(sim, None)?;
             let (id, e) = st.create(schema, changes, actor, now)?;

@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::SoqlError;
@@ -18,14 +19,16 @@ pub struct Evaluated {
     pub records: Vec<Value>,
 }
 
-/// Runs `query` over `records`; `version` is the `vNN.0` used in `attributes.url`.
+/// Runs `query` over `records`; `version` is the `vNN.0` used in `attributes.url`, `now` the org's clock
+/// (which days `TODAY`, `YESTERDAY` and `LAST_N_DAYS:n` stand for).
 pub fn evaluate<'a>(
     query: &Query,
     schema: &Schema,
     records: impl Iterator<Item = &'a Record>,
     version: &str,
+    now: DateTime<Utc>,
 ) -> Result<Evaluated, SoqlError> {
-    let filter = query.filter.clone().map(|f| typed(f, schema)).transpose()?;
+    let filter = query.filter.clone().map(|f| typed(f, schema, now)).transpose()?;
     let mut hits: Vec<&Record> = records.filter(|r| filter.as_ref().is_none_or(|f| matches(f, r, schema))).collect();
     if query.count {
         return Ok(Evaluated { total: hits.len(), records: Vec::new() });
@@ -42,29 +45,31 @@ fn field_type(schema: &Schema, name: &str) -> FieldType {
     schema.field(name).map_or(FieldType::String, |f| f.ftype)
 }
 
-/// Checks every literal against its field's type and canonicalizes id literals.
-fn typed(expr: Expr, schema: &Schema) -> Result<Expr, SoqlError> {
+/// Checks every literal against its field's type, canonicalizes id literals and resolves date literals
+/// to the days they stand for at `now`.
+fn typed(expr: Expr, schema: &Schema, now: DateTime<Utc>) -> Result<Expr, SoqlError> {
+    let sub = |e: Box<Expr>| typed(*e, schema, now).map(Box::new);
     Ok(match expr {
-        Expr::And(a, b) => Expr::And(Box::new(typed(*a, schema)?), Box::new(typed(*b, schema)?)),
-        Expr::Or(a, b) => Expr::Or(Box::new(typed(*a, schema)?), Box::new(typed(*b, schema)?)),
-        Expr::Not(a) => Expr::Not(Box::new(typed(*a, schema)?)),
+        Expr::And(a, b) => Expr::And(sub(a)?, sub(b)?),
+        Expr::Or(a, b) => Expr::Or(sub(a)?, sub(b)?),
+        Expr::Not(a) => Expr::Not(sub(a)?),
         Expr::Cmp { field, op, value } => {
             let t = field_type(schema, &field);
             if op == Op::Like && !t.is_text() {
                 return Err(SoqlError::InvalidFilter(format!("invalid operator on {field}: LIKE")));
             }
-            let value = check_literal(&field, t, value)?;
+            let value = check_literal(&field, t, value, now)?;
             Expr::Cmp { field, op, value }
         }
         Expr::In { field, values, negated } => {
             let t = field_type(schema, &field);
-            let values = values.into_iter().map(|v| check_literal(&field, t, v)).collect::<Result<_, _>>()?;
+            let values = values.into_iter().map(|v| check_literal(&field, t, v, now)).collect::<Result<_, _>>()?;
             Expr::In { field, values, negated }
         }
     })
 }
 
-fn check_literal(field: &str, t: FieldType, value: Literal) -> Result<Literal, SoqlError> {
+fn check_literal(field: &str, t: FieldType, value: Literal, now: DateTime<Utc>) -> Result<Literal, SoqlError> {
     let wrong = |kind: &str, quoted: &str| {
         SoqlError::Malformed(format!(
             "value of filter criterion for field '{field}' must be of type {kind} and {quoted} be enclosed in quotes"
@@ -77,6 +82,10 @@ fn check_literal(field: &str, t: FieldType, value: Literal) -> Result<Literal, S
             .ok_or_else(|| SoqlError::InvalidFilter(format!("invalid ID field: {s}"))),
         (t, Literal::Str(s)) if t.is_text() => Ok(Literal::Str(s)),
         (FieldType::DateTime, Literal::DateTime(d)) => Ok(Literal::DateTime(d)),
+        (FieldType::DateTime, Literal::Date(d)) => {
+            let (start, end) = d.range(now);
+            Ok(Literal::Days(start, end))
+        }
         (FieldType::DateTime, _) => Err(wrong("dateTime", "should not")),
         (FieldType::Boolean, Literal::Bool(b)) => Ok(Literal::Bool(b)),
         (FieldType::Boolean, _) => Err(wrong("boolean", "should not")),
@@ -131,8 +140,21 @@ fn compare_value(t: FieldType, actual: &Value, lit: &Literal) -> Option<Ordering
         (Value::String(a), Literal::Str(b)) if t.is_text() => Some(a.to_lowercase().cmp(&b.to_lowercase())),
         (Value::String(a), Literal::Str(b)) => Some(a.as_str().cmp(b)),
         (Value::String(a), Literal::DateTime(b)) => crate::time::parse(a).map(|a| a.cmp(b)),
+        (Value::String(a), Literal::Days(start, end)) => crate::time::parse(a).map(|a| against_days(a, *start, *end)),
         (Value::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
         _ => None,
+    }
+}
+
+/// Orders an instant against a date literal's days `[start, end)`: equal within them (so `=` means
+/// "during", `<` before the first day, `>` after the last, `>=` from the first day's 00:00 on).
+fn against_days(t: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>) -> Ordering {
+    if t < start {
+        Ordering::Less
+    } else if t >= end {
+        Ordering::Greater
+    } else {
+        Ordering::Equal
     }
 }
 

@@ -42,10 +42,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SoqlError> {
             c if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => {
                 literal(&chars, i)?
             }
-            c if c.is_alphabetic() || c == '_' => {
-                let end = scan(&chars, i, |c| c.is_alphanumeric() || c == '_' || c == '.');
-                (Token::Ident(chars[i..end].iter().collect()), end)
-            }
+            c if c.is_alphabetic() || c == '_' => word(&chars, i),
             other => return Err(SoqlError::Malformed(format!("unexpected token: '{other}'"))),
         };
         tokens.push(token);
@@ -56,6 +53,18 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SoqlError> {
 
 fn scan(chars: &[char], start: usize, keep: impl Fn(char) -> bool) -> usize {
     chars[start..].iter().position(|&c| !keep(c)).map_or(chars.len(), |p| start + p)
+}
+
+/// A name or keyword; a date literal with a count (`LAST_N_DAYS:30`) keeps its `:n` in the one token.
+fn word(chars: &[char], start: usize) -> (Token, usize) {
+    let mut end = scan(chars, start, |c| c.is_alphanumeric() || c == '_' || c == '.');
+    if chars.get(end) == Some(&':') {
+        let digits_end = scan(chars, end + 1, |c| c.is_ascii_digit());
+        if digits_end > end + 1 {
+            end = digits_end;
+        }
+    }
+    (Token::Ident(chars[start..end].iter().collect()), end)
 }
 
 fn string(chars: &[char], start: usize) -> Result<(Token, usize), SoqlError> {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::SoqlError;
+use super::dates::DateLiteral;
 use super::lexer::{Token, tokenize};
 use crate::schema::Schema;
 
@@ -13,6 +14,11 @@ pub enum Literal {
     Bool(bool),
     Null,
     DateTime(DateTime<Utc>),
+    /// A relative date literal (`TODAY`, `YESTERDAY`, `LAST_N_DAYS:n`).
+    Date(DateLiteral),
+    /// The instants `[start, end)` a relative date literal stands for, once resolved against the clock by
+    /// evaluation (never produced by the parser).
+    Days(DateTime<Utc>, DateTime<Utc>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,10 +270,18 @@ impl Parser<'_> {
             Token::Str(s) => Literal::Str(s),
             Token::Num(n) => Literal::Num(n),
             Token::DateTime(d) => Literal::DateTime(d),
-            t if t.is_kw("null") => Literal::Null,
-            t if t.is_kw("true") => Literal::Bool(true),
-            t if t.is_kw("false") => Literal::Bool(false),
+            Token::Ident(word) => keyword_literal(&word).ok_or_else(|| unexpected(&Token::Ident(word)))?,
             t => return Err(unexpected(&t)),
         })
+    }
+}
+
+/// The literals written as words: `null`, `true`, `false` and the relative date literals.
+fn keyword_literal(word: &str) -> Option<Literal> {
+    match word.to_ascii_lowercase().as_str() {
+        "null" => Some(Literal::Null),
+        "true" => Some(Literal::Bool(true)),
+        "false" => Some(Literal::Bool(false)),
+        _ => DateLiteral::parse(word).map(Literal::Date),
     }
 }

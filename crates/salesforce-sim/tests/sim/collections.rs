@@ -80,3 +80,61 @@ async fn more_than_200_records_are_refused() {
     let (status, e) = t.json(Method::POST, "/composite/sobjects", Some(json!({"records": records}))).await;
     assert_eq!((status, e[0]["errorCode"].as_str()), (400, Some("EXCEEDED_ID_LIMIT")));
 }
+
+#[tokio::test]
+async fn a_rolled_back_create_returns_no_ids_and_stores_nothing() {
+    let t = start().await;
+    let records = vec![
+        contact(json!({"LastName": "Would"})),
+        contact(json!({"FirstName": "NoLast"})),
+        contact(json!({"LastName": "Succeed"})),
+    ];
+    let (status, r) =
+        t.json(Method::POST, "/composite/sobjects", Some(json!({"allOrNone": true, "records": records}))).await;
+    assert_eq!(status, 200, "{r}");
+    let results = r.as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result["success"], false, "{result}");
+        assert!(result.get("id").is_none_or(Value::is_null), "record {i} was never created: {result}");
+    }
+    for result in [&r[0], &r[2]] {
+        assert_eq!(result["errors"][0]["statusCode"], "ALL_OR_NONE_OPERATION_ROLLED_BACK");
+        assert_eq!(
+            result["errors"][0]["message"],
+            "Record rolled back because not all records were valid and the request was using AllOrNone header"
+        );
+    }
+    assert_eq!(r[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING");
+    let state = t.sim.control.snapshot();
+    assert_eq!((&state["contacts"], &state["recycle_bin"]), (&json!(0), &json!(0)), "nothing was stored");
+    let (_, q) = t.json(Method::GET, "/query?q=SELECT+Id+FROM+Contact", None).await;
+    assert_eq!(q["totalSize"], 0);
+}
+
+#[tokio::test]
+async fn a_rolled_back_upsert_returns_no_ids_and_leaves_existing_records_unchanged() {
+    let t = start().await;
+    let existing = t.create(json!({"LastName": "Before", "Customer_Id__c": "e-1"})).await;
+    let upserts = vec![
+        contact(json!({"Customer_Id__c": "e-1", "LastName": "After"})),
+        contact(json!({"Customer_Id__c": "n-1", "LastName": "New"})),
+        contact(json!({"Customer_Id__c": "n-2", "LastName": "x".repeat(81)})),
+    ];
+    let (_, r) = t
+        .json(
+            Method::PATCH,
+            "/composite/sobjects/Contact/Customer_Id__c",
+            Some(json!({"allOrNone": true, "records": upserts})),
+        )
+        .await;
+    let codes: Vec<_> = r.as_array().unwrap().iter().map(|x| x["errors"][0]["statusCode"].clone()).collect();
+    assert_eq!(codes, ["ALL_OR_NONE_OPERATION_ROLLED_BACK", "ALL_OR_NONE_OPERATION_ROLLED_BACK", "STRING_TOO_LONG"]);
+    for result in r.as_array().unwrap() {
+        assert_eq!(result["success"], false, "{result}");
+        assert!(result.get("id").is_none_or(Value::is_null), "nothing was saved: {result}");
+    }
+    let (_, got) = t.json(Method::GET, &format!("/sobjects/Contact/{existing}"), None).await;
+    assert_eq!(got["LastName"], "Before");
+    assert_eq!(t.sim.control.snapshot()["contacts"], 1);
+}

@@ -1,5 +1,5 @@
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::start;
 
@@ -62,4 +62,31 @@ async fn malformed_queries_and_bad_locators_are_400s_with_salesforce_codes() {
         let (status, e) = t.json(Method::GET, path, None).await;
         assert_eq!((status, e[0]["errorCode"].as_str()), (400, Some(code)), "{path}");
     }
+}
+
+#[tokio::test]
+async fn date_literals_select_days_of_the_sims_clock() {
+    let t = start().await;
+    t.sim.control.set_clock_offset_secs(-3 * 86_400);
+    let old = t.create(json!({"LastName": "Old"})).await;
+    t.sim.control.set_clock_offset_secs(0);
+    let new = t.create(json!({"LastName": "New"})).await;
+    let ids = |r: &Value| -> Vec<String> {
+        r["records"].as_array().unwrap().iter().map(|x| x["Id"].as_str().unwrap().to_owned()).collect()
+    };
+    let query = |cond: &str| format!("/query?q=SELECT+Id+FROM+Contact+WHERE+{cond}+ORDER+BY+CreatedDate");
+    let (status, r) = t.json(Method::GET, &query("CreatedDate+=+TODAY"), None).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(ids(&r), [new.as_str()]);
+    let (_, r) = t.json(Method::GET, &query("SystemModstamp+>=+LAST_N_DAYS:2"), None).await;
+    assert_eq!(ids(&r), [new.as_str()]);
+    let (_, r) = t.json(Method::GET, &query("SystemModstamp+>=+LAST_N_DAYS:3"), None).await;
+    assert_eq!(ids(&r), [old.as_str(), new.as_str()]);
+    let (_, r) = t.json(Method::GET, &query("CreatedDate+<+YESTERDAY"), None).await;
+    assert_eq!(ids(&r), [old.as_str()]);
+    t.sim.control.set_clock_offset_secs(86_400);
+    let (_, r) = t.json(Method::GET, &query("CreatedDate+=+YESTERDAY"), None).await;
+    assert_eq!(ids(&r), [new.as_str()], "a day later, today's record is yesterday's");
+    let (_, r) = t.json(Method::GET, &query("CreatedDate+=+TODAY"), None).await;
+    assert_eq!(ids(&r), Vec::<String>::new());
 }

@@ -175,3 +175,58 @@ async fn updated_and_deleted_cover_whole_minutes_only() {
     let (status, e) = t.json(Method::GET, &format!("/sobjects/Contact/updated/{old}"), None).await;
     assert_eq!((status, e[0]["errorCode"].as_str()), (400, Some("INVALID_REPLICATION_DATE")));
 }
+
+#[tokio::test]
+async fn an_upsert_matches_the_external_id_regardless_of_case() {
+    let t = start().await;
+    let id = t.create(json!({"LastName": "Lower", "Customer_Id__c": "abc-1"})).await;
+    let (status, r) =
+        t.json(Method::PATCH, "/sobjects/Contact/Customer_Id__c/ABC-1", Some(json!({"LastName": "Upper"}))).await;
+    assert_eq!((status, &r["created"], r["id"].as_str()), (200, &json!(false), Some(id.as_str())), "{r}");
+    let (status, got) = t.json(Method::GET, "/sobjects/Contact/Customer_Id__c/Abc-1", None).await;
+    assert_eq!((status, got["Id"].as_str(), &got["LastName"]), (200, Some(id.as_str()), &json!("Upper")));
+    assert_eq!(got["Customer_Id__c"], "abc-1", "the stored value keeps its case");
+    assert_eq!(t.sim.control.snapshot()["contacts"], 1);
+}
+
+#[tokio::test]
+async fn a_unique_external_id_rejects_a_value_differing_only_in_case() {
+    let t = start().await;
+    let first = t.create(json!({"LastName": "A", "Customer_Id__c": "abc-1"})).await;
+    let (status, e) =
+        t.json(Method::POST, "/sobjects/Contact/", Some(json!({"LastName": "B", "Customer_Id__c": "ABC-1"}))).await;
+    assert_eq!((status, e[0]["errorCode"].as_str()), (400, Some("DUPLICATE_VALUE")), "{e}");
+    assert!(e[0]["message"].as_str().unwrap().ends_with(&first), "{e}");
+    let other = t.create(json!({"LastName": "C", "Customer_Id__c": "xyz-9"})).await;
+    let (status, e) =
+        t.json(Method::PATCH, &format!("/sobjects/Contact/{other}"), Some(json!({"Customer_Id__c": "Abc-1"}))).await;
+    assert_eq!((status, e[0]["errorCode"].as_str()), (400, Some("DUPLICATE_VALUE")), "{e}");
+    let (status, _) =
+        t.json(Method::PATCH, &format!("/sobjects/Contact/{first}"), Some(json!({"Customer_Id__c": "ABC-1"}))).await;
+    assert_eq!(status, 204, "a record may change the case of its own value");
+}
+
+#[tokio::test]
+async fn describe_reports_the_external_id_as_not_case_sensitive() {
+    let t = start().await;
+    let (_, d) = t.json(Method::GET, "/sobjects/Contact/describe", None).await;
+    let ext = d["fields"].as_array().unwrap().iter().find(|f| f["name"] == "Customer_Id__c").cloned().unwrap();
+    assert_eq!((&ext["externalId"], &ext["caseSensitive"]), (&json!(true), &json!(false)));
+}
+
+#[tokio::test]
+async fn describe_reports_18_for_the_length_of_id_and_reference_fields() {
+    let t = start().await;
+    let (_, d) = t.json(Method::GET, "/sobjects/Contact/describe", None).await;
+    let fields = d["fields"].as_array().unwrap();
+    let ids: Vec<_> = fields.iter().filter(|f| f["type"] == "id" || f["type"] == "reference").collect();
+    let names: Vec<&str> = ids.iter().filter_map(|f| f["name"].as_str()).collect();
+    assert_eq!(names, ["Id", "AccountId", "OwnerId", "CreatedById", "LastModifiedById"]);
+    for f in ids {
+        assert_eq!((f["length"].as_u64(), f["byteLength"].as_u64()), (Some(18), Some(18)), "{f}");
+    }
+    let last = fields.iter().find(|f| f["name"] == "LastName").unwrap();
+    assert_eq!((last["length"].as_u64(), last["byteLength"].as_u64()), (Some(80), Some(240)));
+    let flag = fields.iter().find(|f| f["name"] == "IsDeleted").unwrap();
+    assert_eq!((flag["length"].as_u64(), flag["byteLength"].as_u64()), (Some(0), Some(0)));
+}

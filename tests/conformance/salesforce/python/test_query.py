@@ -56,6 +56,44 @@ def test_collections_report_per_record_errors_in_order(sf, tag):
     assert results[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
 
 
+def test_an_all_or_none_collection_that_fails_returns_no_ids_and_stores_nothing(sf, tag):
+    records = [{"attributes": {"type": "Contact"}, "LastName": tag},
+               {"attributes": {"type": "Contact"}, "FirstName": "no last name"},
+               {"attributes": {"type": "Contact"}, "LastName": tag}]
+    results = sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": records})
+    assert [r["success"] for r in results] == [False, False, False]
+    assert [r.get("id") for r in results] == [None, None, None]
+    codes = [r["errors"][0]["statusCode"] for r in results]
+    assert codes == ["ALL_OR_NONE_OPERATION_ROLLED_BACK", "REQUIRED_FIELD_MISSING", "ALL_OR_NONE_OPERATION_ROLLED_BACK"]
+    assert results[0]["errors"][0]["message"] == (
+        "Record rolled back because not all records were valid and the request was using AllOrNone header")
+    soql = f"SELECT Id FROM Contact WHERE LastName = '{tag}'"
+    assert sf.query_all(soql, include_deleted=True)["totalSize"] == 0
+
+
+def test_date_literals_select_whole_days_of_the_org_clock(sf, tag, admin):
+    admin("PUT", "clock", {"offset_secs": -3 * 86400})
+    try:
+        old = sf.Contact.create({"LastName": tag})["id"]
+    finally:
+        admin("PUT", "clock", {"offset_secs": 0})
+    new = sf.Contact.create({"LastName": tag})["id"]
+
+    def ids(condition):
+        soql = f"SELECT Id FROM Contact WHERE LastName = '{tag}' AND {condition} ORDER BY CreatedDate"
+        return [r["Id"] for r in sf.query(soql)["records"]]
+
+    assert ids("CreatedDate = TODAY") == [new]
+    assert ids("SystemModstamp >= LAST_N_DAYS:2") == [new]
+    assert ids("SystemModstamp >= LAST_N_DAYS:3") == [old, new]
+    assert ids("CreatedDate < YESTERDAY") == [old]
+    admin("PUT", "clock", {"offset_secs": 86400})
+    try:
+        assert ids("CreatedDate = YESTERDAY") == [new]
+    finally:
+        admin("PUT", "clock", {"offset_secs": 0})
+
+
 def test_updated_and_deleted_windows_list_changes_of_past_minutes(sf, tag, admin):
     admin("PUT", "clock", {"offset_secs": -180})
     try:
