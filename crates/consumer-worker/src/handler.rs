@@ -132,8 +132,7 @@ pub fn engines_from_env(
         let connector: Arc<dyn sync_core::Connector> = match integration {
             Integration::Stripe => {
                 let config: stripe_client::StripeConfig = envy::prefixed("STRIPE_").from_env()?;
-                let client = stripe_client::StripeClient::new(&config)?;
-                Arc::new(sync_stripe::StripeConnector::new(client, stripe_concurrency))
+                Arc::new(sync_stripe::StripeConnector::new(&config, stripe_concurrency)?)
             }
             Integration::Salesforce => {
                 let config = salesforce_client::Config::from_env("SALESFORCE_")?;

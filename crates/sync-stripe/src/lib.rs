@@ -9,18 +9,26 @@ use async_trait::async_trait;
 use events::Integration;
 use futures::StreamExt;
 use model::{CustomerFields, ExternalCustomer};
-use stripe_client::{CustomerParams, IdempotencyKey, ListParams, StripeClient, StripeCustomer, StripeError};
+use stripe_client::{
+    CustomerParams, IdempotencyKey, ListParams, StripeClient, StripeConfig, StripeCustomer, StripeError,
+};
 use sync_core::{Connector, PushDone, PushError, PushRequest, PushResult, Upsert};
 
 pub struct StripeConnector {
     client: StripeClient,
+    /// The same client without retries, for creates: a create whose answer was lost is retried by the engine,
+    /// which first looks for the customer it may have made, rather than sent again blindly (a Stripe
+    /// stand-in that ignores idempotency keys would make a twin).
+    creates: StripeClient,
     concurrency: usize,
 }
 
 impl StripeConnector {
     /// `concurrency`: calls in flight at once (the client's rate limiter still applies).
-    pub fn new(client: StripeClient, concurrency: usize) -> Self {
-        Self { client, concurrency: concurrency.max(1) }
+    pub fn new(config: &StripeConfig, concurrency: usize) -> Result<Self, StripeError> {
+        let client = StripeClient::new(config)?;
+        let creates = StripeClient::new(&StripeConfig { max_retries: 0, ..config.clone() })?;
+        Ok(Self { client, creates, concurrency: concurrency.max(1) })
     }
 
     async fn one(&self, request: &PushRequest) -> PushResult {
@@ -69,7 +77,7 @@ impl StripeConnector {
                 .map_err(push_error);
         }
         let response = match &u.external_id {
-            None => self.client.create_customer(&params, &key(u.key, "create")?).await,
+            None => self.creates.create_customer(&params, &key(u.key, "create")?).await,
             Some(id) => self.client.update_customer(id, &params, &key(u.key, "update")?).await,
         };
         response.map(|r| r.body.id).map_err(push_error)

@@ -32,10 +32,16 @@ pub struct Received {
 
 /// Reads the named topics from the beginning until `n` messages arrived or `timeout` passed.
 pub async fn read(settings: &KafkaSettings, topics: &[Topic], n: usize, timeout: Duration) -> Vec<Received> {
+    let names: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
+    read_named(settings, &names, n, timeout).await
+}
+
+/// Like [`read`], for topics given by plan name (e.g. `stripe-customer-dlq`); the prefix is added.
+pub async fn read_named(settings: &KafkaSettings, plan_names: &[String], n: usize, timeout: Duration) -> Vec<Received> {
     let group = format!("test-reader-{}", uuid::Uuid::new_v4());
     let consumer: StreamConsumer =
         settings.consumer_config(&group).set("enable.auto.commit", "false").create().expect("a test consumer");
-    let names: Vec<String> = topics.iter().map(|t| settings.topic_name(*t)).collect();
+    let names: Vec<String> = plan_names.iter().map(|t| format!("{}{t}", settings.topic_prefix)).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     consumer.subscribe(&refs).expect("subscribe");
     let deadline = Instant::now() + timeout;

@@ -14,10 +14,14 @@ pub fn localstripe_url() -> String {
     crate::env_or("LOCALSTRIPE_URL", "http://127.0.0.1:8420")
 }
 
+/// A Stripe configuration for localstripe without a practical rate limit.
+pub fn stripe_config() -> StripeConfig {
+    StripeConfig { rate_limit: 1000.0, ..StripeConfig::new(localstripe_url(), ApiKey::new("sk_test_1")) }
+}
+
 /// A Stripe client for localstripe without a practical rate limit.
 pub fn stripe() -> StripeClient {
-    let config = StripeConfig { rate_limit: 1000.0, ..StripeConfig::new(localstripe_url(), ApiKey::new("sk_test_1")) };
-    StripeClient::new(&config).expect("a Stripe client")
+    StripeClient::new(&stripe_config()).expect("a Stripe client")
 }
 
 /// Every localstripe customer linked to `local_id` through metadata (a twin shows up as two).
@@ -67,7 +71,14 @@ pub fn salesforce_env(sim: &RunningSim) -> Vec<(String, String)> {
 
 /// A client of `sim` as the product configures it.
 pub fn salesforce(sim: &RunningSim) -> SalesforceClient {
-    let config = salesforce_client::Config::from_iter("SALESFORCE_", salesforce_env(sim)).expect("a Salesforce config");
+    salesforce_as(sim, SALESFORCE_CLIENT_NAME)
+}
+
+/// A client of `sim` that names itself `client_name` (another app, or a person's tool: not the product).
+pub fn salesforce_as(sim: &RunningSim, client_name: &str) -> SalesforceClient {
+    let mut config =
+        salesforce_client::Config::from_iter("SALESFORCE_", salesforce_env(sim)).expect("a Salesforce config");
     assert_eq!(config.auth, AuthKind::Jwt);
+    config.client_name = client_name.to_owned();
     SalesforceClient::new(&config).expect("a Salesforce client")
 }

@@ -16,20 +16,31 @@ use testkit::db::TestDb;
 use uuid::Uuid;
 
 const SECRET: &str = "whsec_e2e_test_secret";
+const OM_TOKEN: &str = "e2e-outbound-token";
+const CALLOUT_SECRET: &str = "e2e-callout-secret";
+
+/// Which Salesforce inbound paths run.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Inbound {
+    pub outbound_messages: bool,
+    pub callouts: bool,
+    pub poll: bool,
+}
 
 fn binary(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_consumer-worker")).with_file_name(name)
 }
 
 /// The three binaries and what they talk to. Dropping it kills the processes.
-struct System {
-    db: TestDb,
-    sim: RunningSim,
-    api_url: String,
-    env: Vec<(String, String)>,
+pub(crate) struct System {
+    pub db: TestDb,
+    pub sim: RunningSim,
+    pub api_url: String,
+    pub env: Vec<(String, String)>,
+    pub kafka: events::kafka::KafkaSettings,
     children: HashMap<&'static str, Child>,
     webhook_id: String,
-    http: reqwest::Client,
+    pub http: reqwest::Client,
 }
 
 impl Drop for System {
@@ -54,12 +65,27 @@ async fn register_webhook(id: &str, url: &str, events: &[&str]) {
 }
 
 impl System {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
+        Self::start_with(Inbound::default(), Vec::new()).await
+    }
+
+    /// With these Salesforce inbound paths, and environment overrides for the binaries.
+    pub async fn start_with(inbound: Inbound, overrides: Vec<(String, String)>) -> Self {
         let db = testkit::db::fresh().await.unwrap();
         let kafka = testkit::kafka::settings();
-        let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let api_url = format!("http://127.0.0.1:{port}");
+        let sim_config = salesforce_sim::SimConfig {
+            outbound_url: inbound
+                .outbound_messages
+                .then(|| format!("{api_url}/webhooks/salesforce/outbound-messages/{OM_TOKEN}")),
+            callout_url: inbound.callouts.then(|| format!("{api_url}/webhooks/salesforce/callouts")),
+            callout_secret: Some(CALLOUT_SECRET.to_owned()),
+            exclude_client: Some(testkit::systems::SALESFORCE_CLIENT_NAME.to_owned()),
+            push_retry_initial: Duration::from_millis(200),
+            ..testkit::systems::sim_config()
+        };
+        let sim = testkit::systems::salesforce_sim(sim_config).await;
         let mut env: Vec<(String, String)> = vec![
             ("API_LISTEN".into(), format!("127.0.0.1:{port}")),
             ("API_STRIPE_WEBHOOK_SECRETS".into(), SECRET.into()),
@@ -69,7 +95,14 @@ impl System {
             ("WORKER_GROUP_PREFIX".into(), format!("e2e{}", Uuid::new_v4().simple())),
             ("WORKER_RETRY_MAX_MS".into(), "1000".into()),
             ("RUST_LOG".into(), "info".into()),
+            ("API_SALESFORCE_ORG_ID".into(), sim.control.org_id()),
+            ("API_SALESFORCE_OUTBOUND_TOKEN".into(), OM_TOKEN.into()),
+            ("API_SALESFORCE_CALLOUT_SECRETS".into(), CALLOUT_SECRET.into()),
         ];
+        if inbound.poll {
+            env.push(("WORKER_SALESFORCE_POLL_SECS".into(), "1".into()));
+        }
+        env.extend(overrides);
         for prefix in ["API", "RELAY", "WORKER"] {
             env.push((format!("{prefix}_DATABASE_URL"), db.url.clone()));
             env.push((format!("{prefix}_KAFKA_BROKERS"), kafka.brokers.clone()));
@@ -79,7 +112,7 @@ impl System {
         env.extend(testkit::systems::salesforce_env(&sim));
         let webhook_id = format!("e2e-{}", Uuid::new_v4().simple());
         let mut system =
-            System { db, sim, api_url, env, children: HashMap::new(), webhook_id, http: reqwest::Client::new() };
+            System { db, sim, api_url, env, kafka, children: HashMap::new(), webhook_id, http: reqwest::Client::new() };
         for name in ["producer-relay", "consumer-worker", "api"] {
             system.spawn(name);
         }
@@ -89,7 +122,7 @@ impl System {
         system
     }
 
-    fn spawn(&mut self, name: &'static str) {
+    pub fn spawn(&mut self, name: &'static str) {
         let log_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         let log = std::fs::File::create(log_dir.join(format!("e2e-{}-{name}.log", self.webhook_id))).unwrap();
         let child = Command::new(binary(name))
@@ -102,7 +135,7 @@ impl System {
         self.children.insert(name, child);
     }
 
-    fn kill(&mut self, name: &str) {
+    pub fn kill(&mut self, name: &str) {
         let mut child = self.children.remove(name).unwrap();
         Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap();
         child.wait().unwrap();
@@ -115,7 +148,7 @@ impl System {
         .await;
     }
 
-    async fn create(&self, name: &str, email: &str) -> Value {
+    pub async fn create(&self, name: &str, email: &str) -> Value {
         let r = self
             .http
             .post(format!("{}/v1/customers", self.api_url))
@@ -127,25 +160,25 @@ impl System {
         r.json().await.unwrap()
     }
 
-    async fn get(&self, id: &str) -> Option<Value> {
+    pub async fn get(&self, id: &str) -> Option<Value> {
         let r = self.http.get(format!("{}/v1/customers/{id}", self.api_url)).send().await.unwrap();
         if r.status() == 404 { None } else { Some(r.json().await.unwrap()) }
     }
 
-    async fn contact(&self, id: &str) -> Option<salesforce_client::SalesforceContact> {
+    pub async fn contact(&self, id: &str) -> Option<salesforce_client::SalesforceContact> {
         testkit::systems::salesforce(&self.sim).find_contact_by_customer_id(id).await.unwrap()
     }
 
-    async fn stripe(&self, id: &str) -> Vec<stripe_client::StripeCustomer> {
+    pub async fn stripe(&self, id: &str) -> Vec<stripe_client::StripeCustomer> {
         testkit::systems::stripe_customers_of(&testkit::systems::stripe(), id.parse().unwrap()).await
     }
 
-    async fn silence(&self) {
+    pub async fn silence(&self) {
         register_webhook(&self.webhook_id, "http://127.0.0.1:9/unused", &[]).await;
     }
 }
 
-async fn eventually<F, Fut>(what: &str, timeout: Duration, check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, timeout: Duration, check: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = bool>,
@@ -157,7 +190,7 @@ where
     }
 }
 
-fn email(tag: &str) -> String {
+pub(crate) fn email(tag: &str) -> String {
     format!("{tag}-{}@example.com", Uuid::new_v4().simple())
 }
 
@@ -308,4 +341,66 @@ async fn killing_the_worker_mid_burst_loses_nothing_and_duplicates_nothing() {
         .await;
     }
     system.silence().await;
+}
+
+/// A Contact created, updated and deleted in salesforce-sim by someone else reaches the catalog and Stripe.
+async fn salesforce_changes_reach_the_catalog_and_stripe(inbound: Inbound) {
+    let system = System::start_with(inbound, Vec::new()).await;
+    let t = Duration::from_secs(30);
+    if inbound.poll {
+        tokio::time::sleep(Duration::from_millis(1500)).await; // the poller's first run sets its cursor
+    }
+    let someone = testkit::systems::salesforce_as(&system.sim, "sales-team-app");
+    let address = email("sf-inbound");
+    let contact = salesforce_client::SalesforceContact {
+        first_name: Some("Katherine".into()),
+        last_name: Some("Johnson".into()),
+        email: Some(address.clone()),
+        ..Default::default()
+    };
+    let contact_id = someone.create_contact(&contact).await.unwrap();
+    let mut id = String::new();
+    let deadline = Instant::now() + t;
+    while id.is_empty() {
+        assert!(Instant::now() < deadline, "the Contact did not reach the catalog");
+        let list: Value =
+            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
+        if let Some(c) = list["data"].as_array().unwrap().iter().find(|c| c["email"] == address.as_str()) {
+            id = c["id"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eventually("the Contact reaches Stripe", t, || async { system.stripe(&id).await.len() == 1 }).await;
+
+    let edited = salesforce_client::SalesforceContact { last_name: Some("Goble".into()), ..contact.clone() };
+    someone.update_contact(&contact_id, &edited).await.unwrap();
+    eventually("the edit reaches the catalog", t, || async {
+        system.get(&id).await.is_some_and(|c| c["name"] == "Katherine Goble")
+    })
+    .await;
+    eventually("the edit reaches Stripe", t, || async {
+        system.stripe(&id).await.first().is_some_and(|c| c.name.as_deref() == Some("Katherine Goble"))
+    })
+    .await;
+
+    someone.delete_contact(&contact_id).await.unwrap();
+    eventually("the deletion reaches the catalog", t, || async { system.get(&id).await.is_none() }).await;
+    eventually("the deletion reaches Stripe", t, || async { system.stripe(&id).await.is_empty() }).await;
+    let contacts = someone.find_contacts_by_email(&address).await.unwrap();
+    assert!(contacts.is_empty(), "no Contact was pushed back as a twin: {contacts:?}");
+    eventually("the outbox drains", t, || async { system.db.count("outbox").await.unwrap() == 0 }).await;
+    system.silence().await;
+}
+
+#[tokio::test]
+async fn a_salesforce_contact_reaches_the_catalog_and_stripe_through_outbound_messages() {
+    // Outbound Messages carry creates and updates; deletions come through the signed callout (Salesforce's
+    // Outbound Messages have no delete trigger).
+    salesforce_changes_reach_the_catalog_and_stripe(Inbound { outbound_messages: true, callouts: true, poll: false })
+        .await;
+}
+
+#[tokio::test]
+async fn a_salesforce_contact_reaches_the_catalog_and_stripe_through_the_poller_alone() {
+    salesforce_changes_reach_the_catalog_and_stripe(Inbound { poll: true, ..Inbound::default() }).await;
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod e2e;
+mod failures;
 mod offsets;
 mod poller;
 mod sigterm;

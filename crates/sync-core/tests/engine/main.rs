@@ -30,7 +30,10 @@ pub async fn world() -> World {
     let db = testkit::db::fresh().await.unwrap();
     let pool = model::db::pool(&db.url, 4).unwrap();
     let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
-    let stripe = Engine::new(pool.clone(), Arc::new(sync_stripe::StripeConnector::new(testkit::systems::stripe(), 4)));
+    let stripe = Engine::new(
+        pool.clone(),
+        Arc::new(sync_stripe::StripeConnector::new(&testkit::systems::stripe_config(), 4).unwrap()),
+    );
     let salesforce =
         Engine::new(pool, Arc::new(sync_salesforce::SalesforceConnector::new(testkit::systems::salesforce(&sim))));
     World { db, sim, stripe, salesforce }

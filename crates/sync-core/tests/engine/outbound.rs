@@ -51,7 +51,7 @@ async fn a_create_replayed_after_the_worker_died_before_storing_the_link_makes_n
     .await
     .unwrap();
     let (key, f, version) = link.pending().unwrap();
-    let connector = sync_stripe::StripeConnector::new(stripe.clone(), 1);
+    let connector = sync_stripe::StripeConnector::new(&testkit::systems::stripe_config(), 1).unwrap();
     let request =
         PushRequest::Upsert(Upsert { customer_id: c.id, external_id: None, fields: f, version, key, replay: false });
     let first = sync_core::Connector::push(&connector, &[request]).await;
