@@ -85,7 +85,11 @@ impl FieldDef {
     /// Whether two values of this field are the same, as lookups by external id and the uniqueness check
     /// compare them: exactly when the field is case-sensitive, ignoring case otherwise.
     pub fn same_value(&self, a: &str, b: &str) -> bool {
-        if self.case_sensitive { a == b } else { a == b || a.to_lowercase() == b.to_lowercase() }
+        if self.case_sensitive {
+            return a == b;
+        }
+        // Without allocating for ASCII values (external ids nearly always are): lookups scan every record.
+        a.eq_ignore_ascii_case(b) || (!(a.is_ascii() && b.is_ascii()) && a.to_lowercase() == b.to_lowercase())
     }
 
     /// Describe's `length`: the maximum for text, 18 for ids and references, 0 for other types.

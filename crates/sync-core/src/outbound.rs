@@ -6,6 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use model::customer::{self, Customer};
 use model::sync_state::{self, Link, Pushed};
 use uuid::Uuid;
@@ -71,23 +73,30 @@ impl Engine {
         }
         for chunk in requests.chunks(self.connector.max_batch().max(1)) {
             let results = self.connector.push(chunk).await;
+            let failure = PushError::Retryable("the connector returned fewer results than requests".into());
+            let results: Vec<_> =
+                results.into_iter().chain(std::iter::repeat(Err(failure))).take(chunk.len()).collect();
+            let recorded: Vec<(Uuid, Pushed)> = chunk
+                .iter()
+                .zip(&results)
+                .map(|(request, result)| (request.customer_id(), self.recorded(request, result)))
+                .collect();
+            // One transaction for the chunk's outcomes: one commit, not one per customer.
             let mut conn = self.conn().await?;
-            for (request, result) in chunk.iter().zip(results.into_iter().chain(std::iter::repeat(Err(
-                PushError::Retryable("the connector returned fewer results than requests".into()),
-            )))) {
-                let id = request.customer_id();
-                let recorded = match (&result, request) {
-                    (Ok(PushDone::Upserted { external_id }), PushRequest::Upsert(u)) => Pushed::Upserted {
-                        external_id: external_id.clone(),
-                        fields: self.connector.normalize(&u.fields),
-                        version: u.version,
-                    },
-                    (Ok(_), _) => Pushed::Deleted,
-                    (Err(e), _) => Pushed::Failed { error: e.to_string() },
-                };
-                sync_state::record_push(&mut conn, self.name(), id, &recorded).await?;
+            let name = self.name();
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                async move {
+                    for (id, pushed) in &recorded {
+                        sync_state::record_push(conn, name, *id, pushed).await?;
+                    }
+                    Ok(())
+                }
+                .scope_boxed()
+            })
+            .await?;
+            for (request, result) in chunk.iter().zip(results) {
                 out.push((
-                    id,
+                    request.customer_id(),
                     result.map(|_| Outcome::Applied).map_err(|e| match e {
                         PushError::Retryable(m) => Failure::Retryable(m),
                         PushError::Permanent(m) => Failure::Permanent(m),
@@ -98,13 +107,41 @@ impl Engine {
         Ok(out)
     }
 
+    /// What the link records for one push's result.
+    fn recorded(&self, request: &PushRequest, result: &Result<PushDone, PushError>) -> Pushed {
+        match (result, request) {
+            (Ok(PushDone::Upserted { external_id }), PushRequest::Upsert(u)) => Pushed::Upserted {
+                external_id: external_id.clone(),
+                fields: self.connector.normalize(&u.fields),
+                version: u.version,
+            },
+            (Ok(_), _) => Pushed::Deleted,
+            (Err(e), _) => Pushed::Failed { error: e.to_string() },
+        }
+    }
+
+    /// Plans every customer in one transaction (the create intents it records commit together).
     async fn plan(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Plan)>, Failure> {
         let mut conn = self.conn().await?;
+        let plans = conn
+            .transaction::<_, diesel::result::Error, _>(|conn| {
+                async move { self.plan_in(conn, ids).await }.scope_boxed()
+            })
+            .await?;
+        Ok(plans)
+    }
+
+    async fn plan_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, Plan)>, diesel::result::Error> {
+        let conn = &mut *conn;
         let rows: HashMap<Uuid, Customer> =
-            customer::find_many(&mut conn, ids).await?.into_iter().map(|c| (c.id, c)).collect();
+            customer::find_many(conn, ids).await?.into_iter().map(|c| (c.id, c)).collect();
         let links: HashMap<Uuid, Link> =
-            sync_state::links(&mut conn, self.name(), ids).await?.into_iter().map(|l| (l.customer_id, l)).collect();
-        let buried: HashSet<Uuid> = sync_state::buried(&mut conn, ids).await?.into_iter().collect();
+            sync_state::links(conn, self.name(), ids).await?.into_iter().map(|l| (l.customer_id, l)).collect();
+        let buried: HashSet<Uuid> = sync_state::buried(conn, ids).await?.into_iter().collect();
         let mut plans = Vec::with_capacity(ids.len());
         for id in ids {
             let link = links.get(id);
@@ -124,7 +161,7 @@ impl Engine {
                 })),
                 (Some(c), _) => {
                     let key = Uuid::now_v7();
-                    let l = sync_state::intend_create(&mut conn, self.name(), *id, &c.fields(), c.version, key).await?;
+                    let l = sync_state::intend_create(conn, self.name(), *id, &c.fields(), c.version, key).await?;
                     match pending(&l) {
                         Some(create) => Plan::Push(PushRequest::Upsert(Upsert { replay: create.key != key, ..create })),
                         None => Plan::Done(Outcome::UpToDate),

@@ -130,12 +130,14 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
     // A Stripe stand-in of this test's own, to freeze without disturbing other tests.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let venv = testkit::systems::workspace_file(".cache/venv/bin/python");
-    let mut private_stripe = Command::new(venv)
-        .args(["-m", "localstripe", "--port", &port.to_string(), "--from-scratch"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let private_stripe = KillOnDrop(
+        Command::new(venv)
+            .args(["-m", "localstripe", "--port", &port.to_string(), "--from-scratch"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let stripe_url = format!("http://127.0.0.1:{port}");
     eventually("the private localstripe answers", Duration::from_secs(30), || async {
         reqwest::get(format!("{stripe_url}/v1/customers")).await.is_ok()
@@ -153,7 +155,7 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
         unable_to_lock_row_rate: 0.1,
         ..Default::default()
     });
-    Command::new("kill").args(["-STOP", &private_stripe.id().to_string()]).status().unwrap();
+    Command::new("kill").args(["-STOP", &private_stripe.0.id().to_string()]).status().unwrap();
     let mut ids = Vec::new();
     for i in 0..40 {
         ids.push(system.create(&format!("Faulty {i}"), &email("faulty")).await["id"].as_str().unwrap().to_owned());
@@ -162,7 +164,7 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
         }
     }
     tokio::time::sleep(Duration::from_secs(4)).await;
-    Command::new("kill").args(["-CONT", &private_stripe.id().to_string()]).status().unwrap();
+    Command::new("kill").args(["-CONT", &private_stripe.0.id().to_string()]).status().unwrap();
     system.sim.control.set_faults(salesforce_sim::Faults::default());
     let stripe = stripe_client::StripeClient::new(&stripe_client::StripeConfig {
         rate_limit: 1000.0,
@@ -187,6 +189,94 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
     let all = stripe.list_all_customers(&Default::default()).await.unwrap();
     assert_eq!(all.len(), ids.len(), "no Stripe customer twice");
     assert_eq!(system.db.count("dead_letters").await.unwrap(), 0, "nothing had to be dead-lettered");
-    let _ = private_stripe.kill();
-    let _ = private_stripe.wait();
+}
+
+/// A child process killed when the test ends, passed or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn killing_the_relay_and_the_api_mid_delivery_loses_nothing_and_duplicates_nothing() {
+    let inbound = Inbound { outbound_messages: true, callouts: true, poll: false };
+    let mut system = System::start_with(inbound, Vec::new()).await;
+    let t = Duration::from_secs(60);
+    // Local creates while the relay is killed and restarted.
+    let mut local = Vec::new();
+    for i in 0..30 {
+        local.push(
+            system.create(&format!("Relay Crash {i}"), &email("relaycrash")).await["id"].as_str().unwrap().to_owned(),
+        );
+        if i == 10 {
+            system.kill("producer-relay");
+        }
+        if i == 20 {
+            system.spawn("producer-relay");
+        }
+    }
+    // Contacts made in Salesforce while the api is killed mid-delivery and restarted.
+    let someone = testkit::systems::salesforce_as(&system.sim, "sales-team-app");
+    let mut emails = Vec::new();
+    for i in 0..20 {
+        let address = email("apicrash");
+        let contact = salesforce_client::SalesforceContact {
+            first_name: Some("Api".into()),
+            last_name: Some(format!("Crash{i}")),
+            email: Some(address.clone()),
+            ..Default::default()
+        };
+        someone.create_contact(&contact).await.unwrap();
+        emails.push(address);
+        if i == 5 {
+            system.kill("api");
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    system.spawn("api");
+    let stripe = testkit::systems::stripe();
+    eventually("every change reaches every system", t, || async {
+        let list: serde_json::Value =
+            match system.http.get(format!("{}/v1/customers?limit=100", system.api_url)).send().await {
+                Ok(r) => r.json().await.unwrap_or_default(),
+                Err(_) => return false,
+            };
+        let Some(data) = list["data"].as_array() else { return false };
+        let from_salesforce = emails.iter().filter(|e| data.iter().any(|c| c["email"] == e.as_str())).count();
+        let all = stripe.list_all_customers(&Default::default()).await.unwrap();
+        let ids: Vec<String> = data.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
+        let in_stripe = ids
+            .iter()
+            .filter(|id| all.iter().any(|c| c.local_id().map(|u| u.to_string()).as_ref() == Some(*id)))
+            .count();
+        from_salesforce == emails.len() && data.len() == local.len() + emails.len() && in_stripe == ids.len()
+    })
+    .await;
+    let all = stripe.list_all_customers(&Default::default()).await.unwrap();
+    let list: serde_json::Value = system
+        .http
+        .get(format!("{}/v1/customers?limit=100", system.api_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for c in list["data"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let twins = all.iter().filter(|s| s.local_id().map(|u| u.to_string()).as_deref() == Some(id)).count();
+        assert_eq!(twins, 1, "one Stripe customer for {id}");
+        assert!(system.contact(id).await.is_some() || emails.contains(&c["email"].as_str().unwrap().to_owned()));
+    }
+    for address in &emails {
+        assert_eq!(someone.find_contacts_by_email(address).await.unwrap().len(), 1, "one Contact for {address}");
+    }
+    for id in &local {
+        assert!(system.contact(id).await.is_some(), "{id} reached Salesforce");
+    }
+    system.silence().await;
 }
