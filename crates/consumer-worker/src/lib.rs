@@ -42,6 +42,9 @@ pub async fn run(
 pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
     let integrations = config.integration_list()?;
+    if integrations.is_empty() {
+        tracing::warn!("WORKER_INTEGRATIONS is empty: this worker syncs nothing");
+    }
     let engines = handler::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
     let poller = match config.salesforce_poll_secs {
         Some(secs) if secs > 0.0 && integrations.contains(&events::Integration::Salesforce) => {

@@ -1,7 +1,7 @@
 //! The simulated org's data: Contacts (live and in the recycle bin), the id sequence and the push queues,
 //! with the record operations every endpoint shares. Pure data: no I/O, no locking (see `store`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,18 @@ pub struct State {
     pub contacts: BTreeMap<String, Record>,
     #[serde(default)]
     pub push: PushQueues,
+    /// Record ids by the value of each external-id or unique field (folded as the field compares values), so
+    /// that lookups by external id do not scan every record. Not persisted: [`State::reindex`] rebuilds it.
+    #[serde(skip)]
+    pub index: HashMap<(String, String), BTreeSet<String>>,
+}
+
+fn indexed(field: &FieldDef) -> bool {
+    field.external_id || field.unique
+}
+
+fn fold(field: &FieldDef, value: &str) -> String {
+    if field.case_sensitive { value.to_owned() } else { value.to_lowercase() }
 }
 
 fn is_deleted(r: &Record) -> bool {
@@ -66,9 +78,46 @@ impl State {
         }
     }
 
+    /// Rebuilds the value index (after loading the state, or restoring a snapshot).
+    pub fn reindex(&mut self, schema: &Schema) {
+        self.index.clear();
+        let ids: Vec<String> = self.contacts.keys().cloned().collect();
+        for id in ids {
+            self.index_record(schema, &id, true);
+        }
+    }
+
+    /// Adds (`true`) or removes the record's indexed values.
+    fn index_record(&mut self, schema: &Schema, id: &str, add: bool) {
+        let Some(record) = self.contacts.get(id) else { return };
+        for field in schema.fields.iter().filter(|f| indexed(f)) {
+            let Some(value) = record.get(&field.name).and_then(Value::as_str) else { continue };
+            let key = (field.name.clone(), fold(field, value));
+            if add {
+                self.index.entry(key).or_default().insert(id.to_owned());
+            } else if let Some(ids) = self.index.get_mut(&key) {
+                ids.remove(id);
+            }
+        }
+    }
+
     /// Ids of live records whose `field` holds `value`, compared as the field compares values (ignoring
     /// case unless it is case-sensitive).
     pub fn find_live(&self, field: &FieldDef, value: &str) -> Vec<String> {
+        if indexed(field) {
+            let ids = self.index.get(&(field.name.clone(), fold(field, value)));
+            return ids
+                .into_iter()
+                .flatten()
+                .filter(|id| {
+                    self.contacts.get(*id).is_some_and(|r| {
+                        !is_deleted(r)
+                            && r.get(&field.name).and_then(Value::as_str).is_some_and(|v| field.same_value(v, value))
+                    })
+                })
+                .cloned()
+                .collect();
+        }
         self.contacts
             .values()
             .filter(|r| !is_deleted(r))
@@ -115,6 +164,7 @@ impl State {
         record.insert("CreatedDate".into(), stamp);
         apply(&mut record, changes, actor, now);
         self.contacts.insert(id.clone(), record);
+        self.index_record(schema, &id, true);
         Ok((id.clone(), event(id, ChangeType::Create, actor, now)))
     }
 
@@ -129,8 +179,10 @@ impl State {
     ) -> Result<ChangeEvent, RecordError> {
         self.live(id)?;
         self.check_unique(schema, &changes, Some(id))?;
+        self.index_record(schema, id, false);
         let record = self.contacts.get_mut(id).ok_or_else(RecordError::not_found)?;
         apply(record, changes, actor, now);
+        self.index_record(schema, id, true);
         Ok(event(id.to_owned(), ChangeType::Update, actor, now))
     }
 

@@ -27,13 +27,14 @@ pub struct Store {
 impl Store {
     /// Opens the store, loading the data file when it exists.
     pub fn open(schema: Schema, push: PushSettings, data_file: Option<PathBuf>) -> anyhow::Result<Self> {
-        let state = match &data_file {
+        let mut state: State = match &data_file {
             Some(path) if path.exists() => {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
                 serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?
             }
             _ => State::default(),
         };
+        state.reindex(&schema);
         Ok(Self {
             state: Mutex::new(state),
             schema,

@@ -50,11 +50,12 @@ fn run_batch(
     op: impl Fn(&mut State, &mut Vec<ChangeEvent>, usize) -> Outcome,
 ) -> Vec<Value> {
     let outcomes = sim.store.write(|st, ev| {
-        let snapshot = all_or_none.then(|| (st.contacts.clone(), st.seq));
+        let snapshot = all_or_none.then(|| (st.contacts.clone(), st.seq, st.index.clone()));
         let outcomes: Vec<Outcome> = (0..n).map(|i| op(st, ev, i)).collect();
-        if let (Some((contacts, seq)), true) = (snapshot, outcomes.iter().any(Result::is_err)) {
+        if let (Some((contacts, seq, index)), true) = (snapshot, outcomes.iter().any(Result::is_err)) {
             st.contacts = contacts;
             st.seq = seq;
+            st.index = index;
             ev.clear();
             return outcomes.into_iter().map(roll_back).collect();
         }
