@@ -114,6 +114,39 @@ async fn an_event_caused_by_the_products_own_write_is_acknowledged_and_logged_bu
     assert_eq!(written(&app).await, (1, 0));
 }
 
+/// An event without a request (as localstripe sends them) whose customer carries `fingerprint`.
+fn event_with_fingerprint(evt: &str, kind: &str, fingerprint: &str) -> Vec<u8> {
+    let mut value: Value = serde_json::from_slice(&event(evt, kind, Some(Uuid::now_v7()), None)).unwrap();
+    value["request"] = Value::Null;
+    value["data"]["object"]["metadata"]["customer_sync_fingerprint"] = json!(fingerprint);
+    serde_json::to_vec(&value).unwrap()
+}
+
+#[tokio::test]
+async fn an_event_whose_customer_still_holds_the_products_last_write_is_not_published() {
+    let app = spawn().await;
+    let ours = model::CustomerFields { name: "Ada Lovelace".into(), email: "ada@example.com".into(), phone: None };
+    let body = event_with_fingerprint("evt_own_state", "customer.updated", &ours.fingerprint());
+    let r = deliver(&app, &body, Some(&signed(&body))).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["published"], false);
+    assert_eq!(written(&app).await, (1, 0));
+}
+
+#[tokio::test]
+async fn an_event_whose_customer_was_edited_after_the_products_write_is_published() {
+    let app = spawn().await;
+    let before_the_edit =
+        model::CustomerFields { name: "Ada King".into(), email: "ada@example.com".into(), phone: None };
+    let body = event_with_fingerprint("evt_edited", "customer.updated", &before_the_edit.fingerprint());
+    let r = deliver(&app, &body, Some(&signed(&body))).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["published"], true);
+    assert_eq!(written(&app).await, (1, 1));
+    // A deletion is published even when the fields match: it is not judged by the fingerprint.
+    let ours = model::CustomerFields { name: "Ada Lovelace".into(), email: "ada@example.com".into(), phone: None };
+    let body = event_with_fingerprint("evt_deleted", "customer.deleted", &ours.fingerprint());
+    assert_eq!(deliver(&app, &body, Some(&signed(&body))).await.json::<Value>().await.unwrap()["published"], true);
+}
+
 #[tokio::test]
 async fn an_event_from_someone_elses_write_is_published() {
     let app = spawn().await;
