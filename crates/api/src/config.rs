@@ -17,6 +17,10 @@
 //! | `API_SALESFORCE_CALLOUT_TOLERANCE_SECS` | largest accepted age of a callout signature | `300` |
 //! | `API_SALESFORCE_EXTERNAL_ID_FIELD` | the Contact field holding the local customer id | `Customer_Id__c` |
 //! | `API_SALESFORCE_CLIENT_NAME` | the product's `Sforce-Call-Options` client: its own changes are not news | `customer-sync` |
+//!
+//! `/v1/salesforce/contacts` and `/v1/stripe/customers` use the Salesforce client configured by `SALESFORCE_*`
+//! (when `SALESFORCE_LOGIN_URL` is set) and the Stripe client configured by `STRIPE_*` (when
+//! `STRIPE_SECRET_KEY` is set), as the worker does; without them those endpoints answer 503.
 
 use model::Secret;
 use serde::Deserialize;
@@ -52,6 +56,12 @@ pub struct ApiConfig {
     pub salesforce_external_id_field: String,
     #[serde(default = "default_client_name")]
     pub salesforce_client_name: String,
+    /// The Salesforce client of `/v1/salesforce/contacts` (from `SALESFORCE_*`).
+    #[serde(skip)]
+    pub salesforce: Option<salesforce_client::Config>,
+    /// The Stripe client of `/v1/stripe/customers` (from `STRIPE_*`).
+    #[serde(skip)]
+    pub stripe: Option<stripe_client::StripeConfig>,
 }
 
 fn default_external_id_field() -> String {
@@ -79,7 +89,13 @@ fn default_max_body() -> usize {
 
 impl ApiConfig {
     pub fn from_env() -> anyhow::Result<Self> {
-        let config: Self = envy::prefixed("API_").from_env()?;
+        let mut config: Self = envy::prefixed("API_").from_env()?;
+        if std::env::var_os("SALESFORCE_LOGIN_URL").is_some() {
+            config.salesforce = Some(salesforce_client::Config::from_env("SALESFORCE_")?);
+        }
+        if std::env::var_os("STRIPE_SECRET_KEY").is_some() {
+            config.stripe = Some(envy::prefixed("STRIPE_").from_env()?);
+        }
         anyhow::ensure!(config.db_pool_size > 0, "API_DB_POOL_SIZE must be positive");
         anyhow::ensure!(config.max_body_bytes >= 256, "API_MAX_BODY_BYTES must be at least 256");
         Ok(config)
@@ -103,6 +119,8 @@ impl ApiConfig {
             salesforce_callout_tolerance_secs: default_stripe_tolerance(),
             salesforce_external_id_field: default_external_id_field(),
             salesforce_client_name: default_client_name(),
+            salesforce: None,
+            stripe: None,
         }
     }
 }

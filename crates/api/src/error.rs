@@ -26,6 +26,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// An external system refused or failed a request; its own code is kept (`DUPLICATE_VALUE`,
+    /// `resource_missing`).
+    #[error("{system}: {message}")]
+    External { system: &'static str, status: u16, code: String, message: String, field: Option<String> },
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -37,8 +41,9 @@ impl ApiError {
         Self::Validation { field: field.into(), message: message.into() }
     }
 
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
+            Self::External { code, .. } => code,
             Self::BadRequest(_) => "malformed_request",
             Self::InvalidHeader { .. } => "invalid_header",
             Self::Validation { .. } => "validation_failed",
@@ -57,6 +62,7 @@ impl ApiError {
             Self::Validation { field, .. } => Some(field),
             Self::InvalidHeader { header, .. } => Some(header),
             Self::EmailTaken => Some("email"),
+            Self::External { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -74,6 +80,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::External { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY),
         }
     }
 
@@ -101,5 +108,67 @@ impl From<CatalogError> for ApiError {
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         Self::Internal(e.into())
+    }
+}
+
+impl From<salesforce_client::Error> for ApiError {
+    /// Salesforce's error code is kept; the status says what it means for the caller.
+    fn from(e: salesforce_client::Error) -> Self {
+        use salesforce_client::ErrorCode as C;
+        let Some(code) = e.code().cloned() else {
+            return match e {
+                salesforce_client::Error::InvalidInput(m) => Self::BadRequest(m),
+                e if e.is_retryable() => Self::Unavailable(anyhow::anyhow!("Salesforce: {e}")),
+                e => Self::External {
+                    system: "salesforce",
+                    status: 502,
+                    code: "salesforce_error".into(),
+                    message: e.to_string(),
+                    field: None,
+                },
+            };
+        };
+        let status = match &code {
+            C::NotFound | C::EntityIsDeleted | C::MalformedId => 404,
+            C::DuplicateValue | C::DuplicatesDetected => 409,
+            C::RequiredFieldMissing
+            | C::InvalidEmailAddress
+            | C::StringTooLong
+            | C::InvalidField
+            | C::InvalidFieldForInsertUpdate
+            | C::FieldIntegrityException => 422,
+            c if c.is_retryable() => 503,
+            _ => 502,
+        };
+        let (message, field) = match &e {
+            salesforce_client::Error::Api(api) => (api.message.clone(), api.fields.first().cloned()),
+            other => (other.to_string(), None),
+        };
+        Self::External { system: "salesforce", status, code: code.as_str().to_owned(), message, field }
+    }
+}
+
+impl From<stripe_client::StripeError> for ApiError {
+    /// Stripe's error code is kept; the status says what it means for the caller.
+    fn from(e: stripe_client::StripeError) -> Self {
+        if e.is_transient() {
+            return Self::Unavailable(anyhow::anyhow!("Stripe: {e}"));
+        }
+        let status = match e.status() {
+            Some(404) => 404,
+            Some(400 | 402) => 422,
+            _ => 502,
+        };
+        // Stripe's code for a missing object; stand-ins answer some 404s without one.
+        let fallback = if status == 404 { "resource_missing" } else { "stripe_error" };
+        let (code, message, field) = match &e {
+            stripe_client::StripeError::Api { error, .. } => (
+                error.code.clone().unwrap_or_else(|| fallback.into()),
+                error.message.clone().unwrap_or_default(),
+                error.param.clone(),
+            ),
+            other => (fallback.into(), other.to_string(), None),
+        };
+        Self::External { system: "stripe", status, code, message, field }
     }
 }

@@ -1,6 +1,8 @@
-//! The catalog's HTTP API: customers under /v1/customers, webhook receivers, health and readiness. Stateless,
-//! so that many copies can run behind a load balancer. It must never call Stripe, Salesforce or Kafka on a
-//! request's path: every change leaves through the outbox, in the transaction that made it.
+//! The catalog's HTTP API: customers under /v1/customers, webhook receivers, health and readiness, and the
+//! pass-through endpoints /v1/salesforce/contacts and /v1/stripe/customers. Stateless, so that many copies can
+//! run behind a load balancer. It must never call Stripe, Salesforce or Kafka on a catalog request's path:
+//! every change leaves through the outbox, in the transaction that made it. Only the pass-through endpoints
+//! call the system they name, because that is what their caller asked for.
 
 pub mod config;
 pub mod error;

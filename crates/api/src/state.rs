@@ -14,13 +14,27 @@ use crate::error::ApiError;
 pub struct AppState {
     pub pool: Pool<AsyncPgConnection>,
     kafka: Arc<BaseProducer>,
+    salesforce: Option<salesforce_client::SalesforceClient>,
+    stripe: Option<stripe_client::StripeClient>,
 }
 
 impl AppState {
     pub fn new(config: &ApiConfig) -> anyhow::Result<Self> {
         let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
         let kafka = ClientConfig::new().set("bootstrap.servers", &config.kafka_brokers).create()?;
-        Ok(Self { pool, kafka: Arc::new(kafka) })
+        let salesforce = config.salesforce.as_ref().map(salesforce_client::SalesforceClient::new).transpose()?;
+        let stripe = config.stripe.as_ref().map(stripe_client::StripeClient::new).transpose()?;
+        Ok(Self { pool, kafka: Arc::new(kafka), salesforce, stripe })
+    }
+
+    /// The Salesforce client, or 503 when none is configured.
+    pub fn salesforce(&self) -> Result<&salesforce_client::SalesforceClient, ApiError> {
+        self.salesforce.as_ref().ok_or_else(|| ApiError::Unavailable(anyhow::anyhow!("Salesforce is not configured")))
+    }
+
+    /// The Stripe client, or 503 when none is configured.
+    pub fn stripe(&self) -> Result<&stripe_client::StripeClient, ApiError> {
+        self.stripe.as_ref().ok_or_else(|| ApiError::Unavailable(anyhow::anyhow!("Stripe is not configured")))
     }
 
     /// A pooled connection; a database that cannot be reached is a 503, not a 500.

@@ -148,16 +148,26 @@ fn customer_event(event: &Event, action: Action) -> Result<CustomerEvent, ApiErr
         .ok_or_else(|| ApiError::BadRequest("the event's data.object is not a customer".into()))?;
     let occurred_at = chrono::DateTime::from_timestamp(event.created, 0)
         .ok_or_else(|| ApiError::BadRequest("the event's created time is out of range".into()))?;
+    Ok(stripe_customer_event(&customer, action, occurred_at, &event.id))
+}
+
+/// The event for a change to a Stripe customer made at `occurred_at`, delivered as `delivery_id`.
+pub(crate) fn stripe_customer_event(
+    customer: &stripe_client::StripeCustomer,
+    action: Action,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    delivery_id: &str,
+) -> CustomerEvent {
     let fields = customer.fields();
-    Ok(CustomerEvent {
+    CustomerEvent {
         event_id: uuid::Uuid::now_v7(),
         schema_version: SCHEMA_VERSION,
         action,
         origin: Origin::Stripe,
         customer_id: customer.local_id(),
-        external_id: Some(customer.id),
+        external_id: Some(customer.id.clone()),
         customer: Some(CustomerSnapshot { name: fields.name, email: fields.email, phone: fields.phone, version: None }),
         occurred_at,
-        delivery_id: Some(event.id.clone()),
-    })
+        delivery_id: Some(delivery_id.to_owned()),
+    }
 }

@@ -5,6 +5,7 @@
 mod customers;
 mod health;
 mod helpers;
+mod pass_through;
 mod salesforce;
 mod sigterm;
 mod stripe_webhook;

@@ -404,3 +404,54 @@ async fn a_salesforce_contact_reaches_the_catalog_and_stripe_through_outbound_me
 async fn a_salesforce_contact_reaches_the_catalog_and_stripe_through_the_poller_alone() {
     salesforce_changes_reach_the_catalog_and_stripe(Inbound { poll: true, ..Inbound::default() }).await;
 }
+
+#[tokio::test]
+async fn writes_through_the_salesforce_and_stripe_endpoints_reach_the_catalog_and_the_other_system_once() {
+    let system = System::start_with(Inbound { outbound_messages: true, callouts: true, poll: false }, Vec::new()).await;
+    let t = Duration::from_secs(30);
+    let sf_email = email("via-sf-endpoint");
+    let r = system
+        .http
+        .post(format!("{}/v1/salesforce/contacts", system.api_url))
+        .json(&json!({"FirstName": "Mary", "LastName": "Jackson", "Email": sf_email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let st_email = email("via-stripe-endpoint");
+    let r = system
+        .http
+        .post(format!("{}/v1/stripe/customers", system.api_url))
+        .json(&json!({"name": "Dorothy Vaughan", "email": st_email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let stripe = testkit::systems::stripe();
+    let sf = testkit::systems::salesforce(&system.sim);
+    eventually("both reach the catalog and the other system", t, || async {
+        let list: Value =
+            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
+        let data = list["data"].as_array().unwrap();
+        let (Some(a), Some(b)) = (
+            data.iter().find(|c| c["email"] == sf_email.as_str()),
+            data.iter().find(|c| c["email"] == st_email.as_str()),
+        ) else {
+            return false;
+        };
+        let a_in_stripe = !system.stripe(a["id"].as_str().unwrap()).await.is_empty();
+        let b_in_salesforce = system.contact(b["id"].as_str().unwrap()).await.is_some();
+        a_in_stripe && b_in_salesforce
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sf.find_contacts_by_email(&sf_email).await.unwrap().len(), 1, "one Contact");
+    assert_eq!(sf.find_contacts_by_email(&st_email).await.unwrap().len(), 1, "one Contact");
+    let by_email = |e: &str| stripe_client::ListParams { email: Some(e.to_owned()), ..Default::default() };
+    assert_eq!(stripe.list_customers(&by_email(&sf_email)).await.unwrap().body.data.len(), 1, "one Stripe customer");
+    assert_eq!(stripe.list_customers(&by_email(&st_email)).await.unwrap().body.data.len(), 1, "one Stripe customer");
+    let list: Value =
+        system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["data"].as_array().unwrap().len(), 2, "two customers in the catalog");
+    system.silence().await;
+}

@@ -1,0 +1,112 @@
+//! /v1/stripe/customers: customers in Stripe, in Stripe's shape (`id`, `object`, `name`, `email`, `phone`,
+//! `metadata`, …). Writes carry the product's idempotency key, so real Stripe's webhook of them is recognised
+//! as the product's own; the change is announced here instead.
+
+use actix_web::{HttpResponse, web};
+use events::{Action, Integration};
+use model::ExternalCustomer;
+use serde::Deserialize;
+use stripe_client::{CustomerParams, IdempotencyKey, ListParams, Retrieved, StripeCustomer};
+
+use super::{ListQuery, announce, checked};
+use crate::error::ApiError;
+use crate::extract::Trace;
+use crate::routes::stripe_webhook::stripe_customer_event;
+use crate::state::AppState;
+
+/// The writable customer fields; absent ones are left as they are on update.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+impl CustomerBody {
+    /// The parameters to send, after checking the result (`base` with this body over it) with the catalog's
+    /// rules.
+    fn params(self, base: &StripeCustomer) -> Result<CustomerParams, ApiError> {
+        let current = base.fields();
+        let name = self.name.unwrap_or(current.name);
+        let email = self.email.unwrap_or(current.email);
+        let phone = self.phone.or(current.phone);
+        let f = checked(&name, &email, phone.as_deref())?;
+        Ok(CustomerParams {
+            name: Some(f.name),
+            email: Some(f.email),
+            phone: Some(f.phone.unwrap_or_default()),
+            ..Default::default()
+        })
+    }
+}
+
+fn key(operation: &str) -> Result<IdempotencyKey, ApiError> {
+    IdempotencyKey::for_event(uuid::Uuid::now_v7(), operation).map_err(ApiError::from)
+}
+
+async fn publish(state: &AppState, customer: &StripeCustomer, action: Action, trace: &Trace) -> Result<(), ApiError> {
+    let event = stripe_customer_event(customer, action, chrono::Utc::now(), &format!("api-{}", uuid::Uuid::now_v7()));
+    announce(state, Integration::Stripe, &event, trace.0.as_str()).await
+}
+
+async fn read(state: &AppState, id: &str) -> Result<StripeCustomer, ApiError> {
+    match state.stripe()?.retrieve_customer(id).await?.body {
+        Retrieved::Active(c) => Ok(c),
+        Retrieved::Deleted { .. } => Err(ApiError::External {
+            system: "stripe",
+            status: 404,
+            code: "resource_missing".into(),
+            message: format!("No such customer: '{id}' (deleted)"),
+            field: Some("id".into()),
+        }),
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<CustomerBody>,
+    trace: Trace,
+) -> Result<HttpResponse, ApiError> {
+    let base = StripeCustomer::from_fields(
+        &model::CustomerFields { name: String::new(), email: String::new(), phone: None },
+        uuid::Uuid::nil(),
+    );
+    let params = body.into_inner().params(&base)?;
+    let created = state.stripe()?.create_customer(&params, &key("api.create")?).await?.body;
+    publish(&state, &created, Action::Created, &trace).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let params = ListParams { limit: Some(query.limit(100)?), ..Default::default() };
+    let page = state.stripe()?.list_customers(&params).await?.body;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"object": "list", "data": page.data, "has_more": page.has_more})))
+}
+
+pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(read(&state, &id).await?))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<CustomerBody>,
+    trace: Trace,
+) -> Result<HttpResponse, ApiError> {
+    let current = read(&state, &id).await?;
+    let params = body.into_inner().params(&current)?;
+    let updated = state.stripe()?.update_customer(&id, &params, &key("api.update")?).await?.body;
+    publish(&state, &updated, Action::Updated, &trace).await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+pub async fn delete(state: web::Data<AppState>, id: web::Path<String>, trace: Trace) -> Result<HttpResponse, ApiError> {
+    let current = read(&state, &id).await?;
+    state.stripe()?.delete_customer(&id, &key("api.delete")?).await?;
+    publish(&state, &current, Action::Deleted, &trace).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
