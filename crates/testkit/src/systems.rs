@@ -82,3 +82,13 @@ pub fn salesforce_as(sim: &RunningSim, client_name: &str) -> SalesforceClient {
     config.client_name = client_name.to_owned();
     SalesforceClient::new(&config).expect("a Salesforce client")
 }
+
+/// A new Contact with a unique email, as someone would enter it in Salesforce.
+pub fn new_contact(first: &str, last: &str) -> salesforce_client::SalesforceContact {
+    salesforce_client::SalesforceContact {
+        first_name: Some(first.to_owned()),
+        last_name: Some(last.to_owned()),
+        email: Some(format!("{}@example.com", uuid::Uuid::new_v4().simple())),
+        ..Default::default()
+    }
+}

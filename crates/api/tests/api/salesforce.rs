@@ -5,7 +5,6 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use model::Secret;
-use salesforce_client::SalesforceContact;
 use salesforce_sim::{RunningSim, SimConfig};
 use stripe_client::webhook::{WebhookSecret, sign_header};
 
@@ -32,14 +31,7 @@ async fn sim_pushing_to(address: &str, outbound: bool, callout: bool) -> Running
     testkit::systems::salesforce_sim(config).await
 }
 
-fn contact(first: &str, last: &str) -> SalesforceContact {
-    SalesforceContact {
-        first_name: Some(first.to_owned()),
-        last_name: Some(last.to_owned()),
-        email: Some(format!("{}@example.com", uuid::Uuid::new_v4().simple())),
-        ..Default::default()
-    }
-}
+use testkit::systems::new_contact as contact;
 
 async fn outbox_topics(app: &TestApp) -> Vec<String> {
     app.outbox_rows().await.into_iter().map(|(t, _, _)| t).collect()

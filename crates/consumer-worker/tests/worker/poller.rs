@@ -3,20 +3,12 @@
 use std::sync::Arc;
 
 use consumer_worker::poller::poll_once;
-use salesforce_client::SalesforceContact;
 
 async fn topics(db: &testkit::db::TestDb) -> Vec<String> {
     model::outbox::lane_batch_all(&mut db.connect().await.unwrap()).await
 }
 
-fn contact(first: &str, last: &str) -> SalesforceContact {
-    SalesforceContact {
-        first_name: Some(first.to_owned()),
-        last_name: Some(last.to_owned()),
-        email: Some(format!("{}@example.com", uuid::Uuid::new_v4().simple())),
-        ..Default::default()
-    }
-}
+use testkit::systems::new_contact as contact;
 
 #[tokio::test]
 async fn the_poller_publishes_creates_updates_and_deletes_once_each_even_after_a_long_stop() {
