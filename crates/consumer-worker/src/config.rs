@@ -15,7 +15,8 @@
 //! | `WORKER_DB_POOL_SIZE` | PostgreSQL connections | `8` |
 //! | `WORKER_STRIPE_CONCURRENCY` | Stripe calls in flight (the rate limit `STRIPE_RATE_LIMIT` still applies) | `8` |
 //! | `WORKER_DEDUPE_RETENTION_HOURS` | how long processed event ids are remembered | `168` |
-//! | `WORKER_SALESFORCE_POLL_SECS` | run the Salesforce poller at this interval (for orgs that cannot reach the webhooks) | off |
+//! | `WORKER_SALESFORCE_POLLER` | run the Salesforce poller (for orgs that cannot reach the webhooks) | `false` |
+//! | `WORKER_SALESFORCE_POLL_SECS` | the poller's interval | `5` |
 //! | `WORKER_LOG_JSON` | JSON log lines | `false` |
 //!
 //! The Stripe client reads `STRIPE_*` and the Salesforce client `SALESFORCE_*` (see the README).
@@ -55,7 +56,9 @@ pub struct WorkerConfig {
     #[serde(default = "d_retention")]
     pub dedupe_retention_hours: i64,
     #[serde(default)]
-    pub salesforce_poll_secs: Option<f64>,
+    pub salesforce_poller: bool,
+    #[serde(default = "d_poll_secs")]
+    pub salesforce_poll_secs: f64,
     #[serde(default)]
     pub log_json: bool,
 }
@@ -96,11 +99,15 @@ fn d_stripe_concurrency() -> usize {
 fn d_retention() -> i64 {
     168
 }
+fn d_poll_secs() -> f64 {
+    5.0
+}
 
 impl WorkerConfig {
     pub fn from_env() -> anyhow::Result<Self> {
         let c: Self = envy::prefixed("WORKER_").from_env()?;
         c.integration_list()?;
+        anyhow::ensure!(c.salesforce_poll_secs > 0.0, "WORKER_SALESFORCE_POLL_SECS must be positive");
         Ok(c)
     }
 
@@ -120,7 +127,8 @@ impl WorkerConfig {
             db_pool_size: d_pool(),
             stripe_concurrency: d_stripe_concurrency(),
             dedupe_retention_hours: d_retention(),
-            salesforce_poll_secs: None,
+            salesforce_poller: false,
+            salesforce_poll_secs: d_poll_secs(),
             log_json: false,
         }
     }

@@ -38,7 +38,7 @@ pub async fn run(
 }
 
 /// Runs the sync: engines for the configured integrations with connectors configured from the environment.
-/// With `WORKER_SALESFORCE_POLL_SECS` set, the Salesforce poller runs beside the consumers.
+/// With `WORKER_SALESFORCE_POLLER=true`, the Salesforce poller runs beside the consumers.
 pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
     let integrations = config.integration_list()?;
@@ -46,14 +46,12 @@ pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> 
         tracing::warn!("WORKER_INTEGRATIONS is empty: this worker syncs nothing");
     }
     let engines = handler::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
-    let poller = match config.salesforce_poll_secs {
-        Some(secs) if secs > 0.0 && integrations.contains(&events::Integration::Salesforce) => {
-            let client =
-                salesforce_client::SalesforceClient::new(&salesforce_client::Config::from_env("SALESFORCE_")?)?;
-            let interval = Duration::from_secs_f64(secs);
-            Some(tokio::spawn(poller::run(pool.clone(), client, interval, shutdown.clone())))
-        }
-        _ => None,
+    let poller = if config.salesforce_poller && integrations.contains(&events::Integration::Salesforce) {
+        let client = salesforce_client::SalesforceClient::new(&salesforce_client::Config::from_env("SALESFORCE_")?)?;
+        let interval = Duration::from_secs_f64(config.salesforce_poll_secs);
+        Some(tokio::spawn(poller::run(pool.clone(), client, interval, shutdown.clone())))
+    } else {
+        None
     };
     run(config, Arc::new(SyncHandler::new(engines)), shutdown).await?;
     if let Some(p) = poller {

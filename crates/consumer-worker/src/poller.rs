@@ -1,4 +1,5 @@
-//! The Salesforce poller, for orgs that cannot reach the api's webhooks: every `WORKER_SALESFORCE_POLL_SECS`
+//! The Salesforce poller, for orgs that cannot reach the api's webhooks (`WORKER_SALESFORCE_POLLER=true`):
+//! every `WORKER_SALESFORCE_POLL_SECS` (5)
 //! it reads the Contacts changed since its cursor (SOQL on `SystemModstamp` through `queryAll`, so deletions
 //! come too, with their fields, paged) and publishes each change as the push receivers do: the change's id
 //! (record id and `SystemModstamp`) recorded in the inbound log and its event enqueued in the outbox, in the

@@ -32,7 +32,39 @@ fn binary(name: &str) -> PathBuf {
 }
 
 /// The three binaries and what they talk to. Dropping it kills the processes.
+/// A child process killed when the test ends, passed or not.
+pub(crate) struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A localstripe of the test's own: localstripe sends every event to every endpoint registered with it, so
+/// a shared one would let one test's Stripe edits reach another test's api.
+async fn private_localstripe() -> (KillOnDrop, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let python = testkit::systems::workspace_file(".cache/venv/bin/python");
+    let child = Command::new(python)
+        .args(["-m", "localstripe", "--port", &port.to_string(), "--from-scratch"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    eventually("the private localstripe answers", Duration::from_secs(30), || async {
+        reqwest::get(format!("{url}/v1/customers")).await.is_ok()
+    })
+    .await;
+    (KillOnDrop(child), url)
+}
+
 pub(crate) struct System {
+    /// This test's localstripe, killed with the test (after the binaries: `Drop for System` runs first).
+    pub stripe_process: KillOnDrop,
+    pub stripe_url: String,
     pub db: TestDb,
     pub sim: RunningSim,
     pub api_url: String,
@@ -52,15 +84,11 @@ impl Drop for System {
     }
 }
 
-async fn register_webhook(id: &str, url: &str, events: &[&str]) {
+async fn register_webhook(stripe_url: &str, id: &str, url: &str, events: &[&str]) {
     let mut form = vec![("url", url.to_owned()), ("secret", SECRET.to_owned())];
     form.extend(events.iter().map(|e| ("events[]", (*e).to_owned())));
-    let r = reqwest::Client::new()
-        .post(format!("{}/_config/webhooks/{id}", testkit::systems::localstripe_url()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        reqwest::Client::new().post(format!("{stripe_url}/_config/webhooks/{id}")).form(&form).send().await.unwrap();
     assert!(r.status().is_success());
 }
 
@@ -86,10 +114,11 @@ impl System {
             ..testkit::systems::sim_config()
         };
         let sim = testkit::systems::salesforce_sim(sim_config).await;
+        let (stripe_process, stripe_url) = private_localstripe().await;
         let mut env: Vec<(String, String)> = vec![
             ("API_LISTEN".into(), format!("127.0.0.1:{port}")),
             ("API_STRIPE_WEBHOOK_SECRETS".into(), SECRET.into()),
-            ("STRIPE_API_BASE".into(), testkit::systems::localstripe_url()),
+            ("STRIPE_API_BASE".into(), stripe_url.clone()),
             ("STRIPE_SECRET_KEY".into(), "sk_test_e2e".into()),
             ("STRIPE_RATE_LIMIT".into(), "500".into()),
             ("WORKER_GROUP_PREFIX".into(), format!("e2e{}", Uuid::new_v4().simple())),
@@ -100,6 +129,7 @@ impl System {
             ("API_SALESFORCE_CALLOUT_SECRETS".into(), CALLOUT_SECRET.into()),
         ];
         if inbound.poll {
+            env.push(("WORKER_SALESFORCE_POLLER".into(), "true".into()));
             env.push(("WORKER_SALESFORCE_POLL_SECS".into(), "1".into()));
         }
         env.extend(overrides);
@@ -111,14 +141,25 @@ impl System {
         }
         env.extend(testkit::systems::salesforce_env(&sim));
         let webhook_id = format!("e2e-{}", Uuid::new_v4().simple());
-        let mut system =
-            System { db, sim, api_url, env, kafka, children: HashMap::new(), webhook_id, http: reqwest::Client::new() };
+        let mut system = System {
+            stripe_process,
+            stripe_url,
+            db,
+            sim,
+            api_url,
+            env,
+            kafka,
+            children: HashMap::new(),
+            webhook_id,
+            http: reqwest::Client::new(),
+        };
         for name in ["producer-relay", "consumer-worker", "api"] {
             system.spawn(name);
         }
         system.wait_for_api().await;
         let url = format!("{}/webhooks/stripe", system.api_url);
-        register_webhook(&system.webhook_id, &url, &["customer.created", "customer.updated", "customer.deleted"]).await;
+        let events = ["customer.created", "customer.updated", "customer.deleted"];
+        register_webhook(&system.stripe_url, &system.webhook_id, &url, &events).await;
         system
     }
 
@@ -170,11 +211,21 @@ impl System {
     }
 
     pub async fn stripe(&self, id: &str) -> Vec<stripe_client::StripeCustomer> {
-        testkit::systems::stripe_customers_of(&testkit::systems::stripe(), id.parse().unwrap()).await
+        testkit::systems::stripe_customers_of(&self.stripe_client(), id.parse().unwrap()).await
     }
 
+    /// A client of this test's localstripe.
+    pub fn stripe_client(&self) -> stripe_client::StripeClient {
+        let config = stripe_client::StripeConfig {
+            rate_limit: 1000.0,
+            ..stripe_client::StripeConfig::new(self.stripe_url.clone(), stripe_client::ApiKey::new("sk_test_1"))
+        };
+        stripe_client::StripeClient::new(&config).unwrap()
+    }
+
+    /// Stops webhook deliveries to the api (as if they were lost).
     pub async fn silence(&self) {
-        register_webhook(&self.webhook_id, "http://127.0.0.1:9/unused", &[]).await;
+        register_webhook(&self.stripe_url, &self.webhook_id, "http://127.0.0.1:9/unused", &["test.silenced"]).await;
     }
 }
 
@@ -225,7 +276,7 @@ async fn a_change_made_anywhere_reaches_the_other_two_and_then_nothing_moves() {
     let cus = system.stripe(&id).await.remove(0);
     let params = CustomerParams { name: Some("Countess of Lovelace".into()), ..Default::default() };
     let foreign = IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
-    testkit::systems::stripe().update_customer(&cus.id, &params, &foreign).await.unwrap();
+    system.stripe_client().update_customer(&cus.id, &params, &foreign).await.unwrap();
     eventually("the Stripe edit reaches the catalog", t, || async {
         system.get(&id).await.is_some_and(|c| c["name"] == "Countess of Lovelace")
     })
@@ -322,7 +373,7 @@ async fn killing_the_worker_mid_burst_loses_nothing_and_duplicates_nothing() {
     .await;
     system.kill("consumer-worker");
     system.spawn("consumer-worker");
-    let stripe = testkit::systems::stripe();
+    let stripe = system.stripe_client();
     eventually("every customer reaches both systems", Duration::from_secs(60), || async {
         let all = stripe.list_all_customers(&Default::default()).await.unwrap();
         let in_stripe =
@@ -427,7 +478,7 @@ async fn writes_through_the_salesforce_and_stripe_endpoints_reach_the_catalog_an
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let stripe = testkit::systems::stripe();
+    let stripe = system.stripe_client();
     let sf = testkit::systems::salesforce(&system.sim);
     eventually("both reach the catalog and the other system", t, || async {
         let list: Value =
@@ -454,4 +505,56 @@ async fn writes_through_the_salesforce_and_stripe_endpoints_reach_the_catalog_an
         system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 2, "two customers in the catalog");
     system.silence().await;
+}
+
+#[tokio::test]
+async fn a_customer_deleted_in_stripe_is_deleted_in_the_catalog_and_salesforce() {
+    let system = System::start().await;
+    let t = Duration::from_secs(30);
+    let created = system.create("Deleted In Stripe", &email("stripe-delete")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    eventually("linked in both", t, || async {
+        system.stripe(&id).await.len() == 1 && system.contact(&id).await.is_some()
+    })
+    .await;
+    let cus = system.stripe(&id).await.remove(0);
+    let foreign = IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
+    system.stripe_client().delete_customer(&cus.id, &foreign).await.unwrap();
+    eventually("the deletion reaches the catalog", t, || async { system.get(&id).await.is_none() }).await;
+    eventually("and Salesforce", t, || async { system.contact(&id).await.is_none() }).await;
+    system.silence().await;
+}
+
+#[tokio::test]
+async fn a_resync_repairs_a_record_that_drifted_without_a_notification() {
+    let system = System::start().await;
+    let t = Duration::from_secs(30);
+    let created = system.create("Catalog Truth", &email("drift")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    eventually("linked in Stripe", t, || async { system.stripe(&id).await.len() == 1 }).await;
+    // The webhook is lost (the endpoint is silenced) while someone edits the customer in Stripe.
+    system.silence().await;
+    let cus = system.stripe(&id).await.remove(0);
+    let params = CustomerParams { name: Some("Drifted".into()), ..Default::default() };
+    let foreign = IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
+    system.stripe_client().update_customer(&cus.id, &params, &foreign).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(system.get(&id).await.unwrap()["name"], "Catalog Truth", "the catalog never heard of it");
+    let r = system.http.post(format!("{}/v1/customers/{id}/resync", system.api_url)).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    eventually("the resync repairs Stripe", t, || async {
+        system.stripe(&id).await.first().and_then(|c| c.name.clone()).as_deref() == Some("Catalog Truth")
+    })
+    .await;
+    let status: Value = system
+        .http
+        .get(format!("{}/v1/customers/{id}/sync", system.api_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["integrations"]["stripe"]["synced_version"], 1, "{status}");
+    assert_eq!(status["integrations"]["salesforce"]["last_error"], Value::Null, "{status}");
 }

@@ -97,7 +97,7 @@ async fn concurrent_edits_locally_and_in_stripe_converge_on_all_three() {
     eventually("linked in Salesforce", t, || async { system.contact(&id).await.is_some() }).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let cus = system.stripe(&id).await.remove(0);
-    let stripe = testkit::systems::stripe();
+    let stripe = system.stripe_client();
     let params = CustomerParams { name: Some("Edited In Stripe".into()), ..Default::default() };
     let key = IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
     let (local, remote) = tokio::join!(
@@ -127,24 +127,7 @@ async fn concurrent_edits_locally_and_in_stripe_converge_on_all_three() {
 
 #[tokio::test]
 async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_once_the_faults_stop() {
-    // A Stripe stand-in of this test's own, to freeze without disturbing other tests.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let venv = testkit::systems::workspace_file(".cache/venv/bin/python");
-    let private_stripe = KillOnDrop(
-        Command::new(venv)
-            .args(["-m", "localstripe", "--port", &port.to_string(), "--from-scratch"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stripe_url = format!("http://127.0.0.1:{port}");
-    eventually("the private localstripe answers", Duration::from_secs(30), || async {
-        reqwest::get(format!("{stripe_url}/v1/customers")).await.is_ok()
-    })
-    .await;
     let overrides = vec![
-        ("STRIPE_API_BASE".to_owned(), stripe_url.clone()),
         ("STRIPE_TIMEOUT_MS".to_owned(), "1000".to_owned()),
         ("STRIPE_MAX_RETRIES".to_owned(), "1".to_owned()),
         ("WORKER_MAX_ATTEMPTS".to_owned(), "1000".to_owned()),
@@ -155,7 +138,8 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
         unable_to_lock_row_rate: 0.1,
         ..Default::default()
     });
-    Command::new("kill").args(["-STOP", &private_stripe.0.id().to_string()]).status().unwrap();
+    let stripe_pid = system.stripe_process.0.id().to_string();
+    Command::new("kill").args(["-STOP", &stripe_pid]).status().unwrap();
     let mut ids = Vec::new();
     for i in 0..40 {
         ids.push(system.create(&format!("Faulty {i}"), &email("faulty")).await["id"].as_str().unwrap().to_owned());
@@ -164,13 +148,9 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
         }
     }
     tokio::time::sleep(Duration::from_secs(4)).await;
-    Command::new("kill").args(["-CONT", &private_stripe.0.id().to_string()]).status().unwrap();
+    Command::new("kill").args(["-CONT", &stripe_pid]).status().unwrap();
     system.sim.control.set_faults(salesforce_sim::Faults::default());
-    let stripe = stripe_client::StripeClient::new(&stripe_client::StripeConfig {
-        rate_limit: 1000.0,
-        ..stripe_client::StripeConfig::new(stripe_url, stripe_client::ApiKey::new("sk_test_1"))
-    })
-    .unwrap();
+    let stripe = system.stripe_client();
     eventually("every customer reaches both systems", Duration::from_secs(90), || async {
         let all = stripe.list_all_customers(&Default::default()).await.unwrap_or_default();
         let in_stripe = ids
@@ -189,16 +169,6 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
     let all = stripe.list_all_customers(&Default::default()).await.unwrap();
     assert_eq!(all.len(), ids.len(), "no Stripe customer twice");
     assert_eq!(system.db.count("dead_letters").await.unwrap(), 0, "nothing had to be dead-lettered");
-}
-
-/// A child process killed when the test ends, passed or not.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]
@@ -238,7 +208,7 @@ async fn killing_the_relay_and_the_api_mid_delivery_loses_nothing_and_duplicates
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     system.spawn("api");
-    let stripe = testkit::systems::stripe();
+    let stripe = system.stripe_client();
     eventually("every change reaches every system", t, || async {
         let list: serde_json::Value =
             match system.http.get(format!("{}/v1/customers?limit=100", system.api_url)).send().await {
