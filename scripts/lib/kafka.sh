@@ -18,6 +18,21 @@ kafka_fetch() {
   touch "$KAFKA_LIBS/.complete"
 }
 
+# kafka_tools_fetch: Kafka's own tools (ProducerPerformance, TopicCommand) into .cache/kafka-tools/libs, for
+# the benchmarks' ceilings. Exports KAFKA_TOOLS_CP.
+KAFKA_TOOLS_LIBS="$CACHE/kafka-tools/libs"
+export KAFKA_TOOLS_CP="$KAFKA_TOOLS_LIBS/*"
+kafka_tools_fetch() {
+  [[ -f "$KAFKA_TOOLS_LIBS/.complete" ]] && return 0
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v mvn >/dev/null || apt_install maven
+  log "fetching Apache Kafka's tools from Maven Central"
+  rm -rf "$KAFKA_TOOLS_LIBS"
+  mvn -q -B -f "$ROOT/scripts/lib/kafka-tools-pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_TOOLS_LIBS" -DincludeScope=runtime
+  touch "$KAFKA_TOOLS_LIBS/.complete"
+}
+
 kafka_up() {
   port_open 127.0.0.1 9092 && return 0
   kafka_fetch

@@ -9,7 +9,7 @@
 //! | `RELAY_KAFKA_REPLICATION` | replication factor when it creates the topics | `1` |
 //! | `RELAY_BATCH_SIZE` | rows claimed from one lane at a time | `1000` |
 //! | `RELAY_CONCURRENCY` | lanes published at once | `4` |
-//! | `RELAY_POLL_INTERVAL_MS` | fallback poll when no notification arrives | `1000` |
+//! | `RELAY_POLL_INTERVAL_MS` | longest pause between probes of an idle outbox (they start at 1 ms and double) | `20` |
 //! | `RELAY_PAUSE_AFTER_PRODUCE_MS` | fault injection for crash tests: wait after Kafka acknowledged, before deleting | `0` |
 //! | `RELAY_LOG_JSON` | JSON log lines | `false` |
 
@@ -58,7 +58,7 @@ fn d_concurrency() -> usize {
     4
 }
 fn d_poll() -> u64 {
-    1000
+    20
 }
 
 impl RelayConfig {

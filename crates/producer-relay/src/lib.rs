@@ -1,21 +1,22 @@
-//! producer-relay: tails the transactional outbox into Kafka. It wakes on `NOTIFY outbox` (with a fallback
-//! poll), publishes lane by lane with an idempotent producer (acks=all, key = partition key, headers from the
-//! row) and deletes rows only after Kafka acknowledged them. Any number of relays may run at once. It must
-//! never decide what an event means: it moves rows, in order, at least once.
+//! producer-relay: tails the transactional outbox into Kafka. It polls adaptively: while rows keep coming it
+//! sweeps again at once; when a sweep finds nothing it probes the outbox with one cheap query, waiting 1 ms,
+//! then 2, 4, … up to `RELAY_POLL_INTERVAL_MS` between probes. (It used to wake on `NOTIFY`, but PostgreSQL
+//! serialises the commits of notifying transactions, which capped the api's write rate.) It publishes lane by
+//! lane with an idempotent producer (acks=all, key = partition key, headers from the row) and deletes rows only
+//! after Kafka acknowledged them. Any number of relays may run at once. It must never decide what an event
+//! means: it moves rows, in order, at least once.
 
 pub mod config;
-pub mod listener;
 pub mod publish;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use events::Topic;
 use futures::{StreamExt, stream};
 use rdkafka::producer::{FutureProducer, Producer};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 pub use config::RelayConfig;
 use publish::{LANES, Publisher};
@@ -26,8 +27,6 @@ pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> an
     kafka.ensure_all_topics().await?;
     let producer: FutureProducer = kafka.producer_config().create()?;
     let pool = model::db::pool(config.database_url.expose(), config.concurrency)?;
-    let wake = Arc::new(Notify::new());
-    let listener = tokio::spawn(listener::listen(config.database_url.expose().clone(), wake.clone()));
     let publisher = Publisher {
         producer,
         kafka,
@@ -35,6 +34,7 @@ pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> an
         pause_after_produce: Duration::from_millis(config.pause_after_produce_ms),
     };
     tracing::info!(topics = %publisher.kafka.topic_name(Topic::all().next().expect("topics")), "relay started");
+    let mut idle = Idle::new(config.poll_interval());
     while !*shutdown.borrow() {
         let published = match sweep(&pool, &publisher, config.concurrency).await {
             Ok(n) => n,
@@ -46,18 +46,59 @@ pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> an
         };
         if published > 0 {
             tracing::debug!(published, "published events");
+            idle.reset();
             continue;
         }
-        tokio::select! {
-            _ = shutdown.changed() => {}
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(config.poll_interval()) => {}
+        // Nothing to publish: probe until something arrives, backing off.
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = tokio::time::sleep(idle.next()) => {}
+            }
+            if waiting(&pool).await.unwrap_or(true) {
+                idle.reset();
+                break;
+            }
         }
     }
-    listener.abort();
     publisher.producer.flush(Duration::from_secs(10))?;
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// The pause between probes of an idle outbox: 1 ms doubling up to the poll interval.
+struct Idle {
+    next: Duration,
+    max: Duration,
+}
+
+impl Idle {
+    fn new(max: Duration) -> Self {
+        Self { next: Duration::from_millis(1), max }
+    }
+
+    fn next(&mut self) -> Duration {
+        let pause = self.next.min(self.max);
+        self.next = (self.next * 2).min(self.max);
+        pause
+    }
+
+    fn reset(&mut self) {
+        self.next = Duration::from_millis(1);
+    }
+}
+
+/// True when the outbox holds a row (one index probe, far cheaper than a sweep of every lane).
+async fn waiting(pool: &Pool<AsyncPgConnection>) -> anyhow::Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Probe {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        waiting: bool,
+    }
+    let mut conn = pool.get().await?;
+    let probe: Probe =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM outbox) AS waiting").get_result(&mut conn).await?;
+    Ok(probe.waiting)
 }
 
 /// Publishes one batch of every lane, `concurrency` lanes at a time; returns how many events went out.

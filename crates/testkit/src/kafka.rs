@@ -53,6 +53,10 @@ pub async fn read_named(settings: &KafkaSettings, plan_names: &[String], n: usiz
         }
         match tokio::time::timeout(left, consumer.recv()).await {
             Ok(Ok(m)) => out.push(received(&m)),
+            // A topic the process under test has not created yet: wait for it.
+            Ok(Err(rdkafka::error::KafkaError::MessageConsumption(
+                rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition,
+            ))) => tokio::time::sleep(Duration::from_millis(100)).await,
             Ok(Err(e)) => panic!("kafka error while reading: {e}"),
             Err(_) => break,
         }
