@@ -7,31 +7,26 @@ export KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:9092}
 KAFKA_LIBS="$CACHE/kafka/libs"
 KAFKA_DIR="$RUN/kafka"
 
-kafka_fetch() {
-  [[ -f "$KAFKA_LIBS/.complete" ]] && return 0
+# maven_copy POM DIR WHAT: copies the runtime dependencies POM resolves into DIR, once (a marker file says
+# the copy completed).
+maven_copy() {
+  local pom=$1 dir=$2 what=$3
+  [[ -f "$dir/.complete" ]] && return 0
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v mvn >/dev/null || apt_install maven
-  log "fetching Apache Kafka from Maven Central"
-  rm -rf "$KAFKA_LIBS"
-  mvn -q -B -f "$ROOT/scripts/lib/kafka-pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime
-  touch "$KAFKA_LIBS/.complete"
+  log "fetching $what from Maven Central"
+  rm -rf "$dir"
+  mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dir" -DincludeScope=runtime
+  touch "$dir/.complete"
 }
+
+kafka_fetch() { maven_copy "$ROOT/scripts/lib/kafka-pom.xml" "$KAFKA_LIBS" "Apache Kafka"; }
 
 # kafka_tools_fetch: Kafka's own tools (ProducerPerformance, TopicCommand) into .cache/kafka-tools/libs, for
 # the benchmarks' ceilings. Exports KAFKA_TOOLS_CP.
 KAFKA_TOOLS_LIBS="$CACHE/kafka-tools/libs"
 export KAFKA_TOOLS_CP="$KAFKA_TOOLS_LIBS/*"
-kafka_tools_fetch() {
-  [[ -f "$KAFKA_TOOLS_LIBS/.complete" ]] && return 0
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
-  command -v mvn >/dev/null || apt_install maven
-  log "fetching Apache Kafka's tools from Maven Central"
-  rm -rf "$KAFKA_TOOLS_LIBS"
-  mvn -q -B -f "$ROOT/scripts/lib/kafka-tools-pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$KAFKA_TOOLS_LIBS" -DincludeScope=runtime
-  touch "$KAFKA_TOOLS_LIBS/.complete"
-}
+kafka_tools_fetch() { maven_copy "$ROOT/scripts/lib/kafka-tools-pom.xml" "$KAFKA_TOOLS_LIBS" "Apache Kafka's tools"; }
 
 kafka_up() {
   port_open 127.0.0.1 9092 && return 0

@@ -53,7 +53,7 @@ pub async fn run(
 /// (importing what existed before is a backfill, not a sync).
 pub async fn poll_once(pool: &PgPool<AsyncPgConnection>, client: &SalesforceClient) -> anyhow::Result<usize> {
     let mut conn = pool.get().await?;
-    let Some(cursor) = model::sync_state::poll_cursor_for_update(&mut conn, CURSOR).await? else {
+    let Some(cursor) = model::sync_state::poll_cursor(&mut conn, CURSOR).await? else {
         model::sync_state::set_poll_cursor(&mut conn, CURSOR, Utc::now()).await?;
         return Ok(0);
     };

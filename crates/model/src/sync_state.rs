@@ -321,33 +321,6 @@ pub async fn mark_processed(conn: &mut AsyncPgConnection, integration: &str, eve
     Ok(n == 1)
 }
 
-/// Records many events as processed.
-pub async fn mark_all_processed(conn: &mut AsyncPgConnection, integration: &str, ids: &[Uuid]) -> QueryResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<_> = ids
-        .iter()
-        .map(|id| (processed_events::integration.eq(integration), processed_events::event_id.eq(*id)))
-        .collect();
-    diesel::insert_into(processed_events::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
-    Ok(())
-}
-
-/// The events among `ids` already processed by `integration`.
-pub async fn already_processed(
-    conn: &mut AsyncPgConnection,
-    integration: &str,
-    ids: &[Uuid],
-) -> QueryResult<Vec<Uuid>> {
-    processed_events::table
-        .filter(processed_events::integration.eq(integration))
-        .filter(processed_events::event_id.eq_any(ids))
-        .select(processed_events::event_id)
-        .load(conn)
-        .await
-}
-
 /// Forgets processed events older than `before`; returns how many.
 pub async fn prune_processed(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(processed_events::table.filter(processed_events::processed_at.lt(before))).execute(conn).await
@@ -429,7 +402,12 @@ pub async fn mark_replayed(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryRe
         .await
 }
 
-/// Where the poller `name` has read up to, locked for the transaction; `None` before its first run.
+/// Where the poller `name` has read up to; `None` before its first run.
+pub async fn poll_cursor(conn: &mut AsyncPgConnection, name: &str) -> QueryResult<Option<DateTime<Utc>>> {
+    poll_cursors::table.find(name).select(poll_cursors::position).first(conn).await.optional()
+}
+
+/// Like [`poll_cursor`], locking the cursor for the rest of the transaction.
 pub async fn poll_cursor_for_update(conn: &mut AsyncPgConnection, name: &str) -> QueryResult<Option<DateTime<Utc>>> {
     poll_cursors::table.find(name).select(poll_cursors::position).for_update().first(conn).await.optional()
 }

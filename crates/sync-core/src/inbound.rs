@@ -125,10 +125,7 @@ impl Engine {
             sync_state::record_inbound_delete(conn, self.name(), placeholder, external_id, event.occurred_at).await?;
             return Ok(Outcome::Stale);
         };
-        if self.at_precision(event.occurred_at) < self.at_precision(c.changed_at) {
-            // Edited after the deletion elsewhere: still, deletes are final.
-            tracing::debug!(customer_id = %c.id, "deletion older than the catalog's last change; deleting anyway");
-        }
+        // Deletes are final, even when the catalog changed after the deletion was made there.
         let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, None);
         catalog::delete(conn, c.id, None, &ctx).await?;
         sync_state::record_inbound_delete(conn, self.name(), c.id, external_id, event.occurred_at).await?;

@@ -214,6 +214,27 @@ impl System {
         testkit::systems::stripe_customers_of(&self.stripe_client(), id.parse().unwrap()).await
     }
 
+    /// The catalog's customers (the first 100: every test here has fewer); none while the api is down.
+    pub async fn customers(&self) -> Vec<Value> {
+        let Ok(r) = self.http.get(format!("{}/v1/customers?limit=100", self.api_url)).send().await else {
+            return Vec::new();
+        };
+        let list: Value = r.json().await.unwrap_or_default();
+        list["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The id of the catalog's customer with `email`, once one is there (panics with `what` after `timeout`).
+    pub async fn id_by_email(&self, email: &str, timeout: Duration, what: &str) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(c) = self.customers().await.iter().find(|c| c["email"] == email) {
+                return c["id"].as_str().unwrap().to_owned();
+            }
+            assert!(Instant::now() < deadline, "{what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// A client of this test's localstripe.
     pub fn stripe_client(&self) -> stripe_client::StripeClient {
         let config = stripe_client::StripeConfig {
@@ -339,17 +360,7 @@ async fn a_salesforce_change_on_the_salesforce_topics_reaches_the_catalog_and_st
     let mut conn = system.db.connect().await.unwrap();
     let topic = Topic::new(Integration::Salesforce, Action::Created);
     model::outbox::enqueue(&mut conn, topic, &event, None).await.unwrap();
-    let mut id = String::new();
-    let deadline = Instant::now() + t;
-    while id.is_empty() {
-        assert!(Instant::now() < deadline, "the Salesforce contact did not reach the catalog");
-        let list: Value =
-            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
-        if let Some(c) = list["data"].as_array().unwrap().iter().find(|c| c["email"] == address.as_str()) {
-            id = c["id"].as_str().unwrap().to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = system.id_by_email(&address, t, "the Salesforce contact did not reach the catalog").await;
     eventually("the Salesforce contact reaches Stripe", t, || async {
         system.stripe(&id).await.first().is_some_and(|c| c.name.as_deref() == Some("Katherine Johnson"))
     })
@@ -410,17 +421,7 @@ async fn salesforce_changes_reach_the_catalog_and_stripe(inbound: Inbound) {
         ..Default::default()
     };
     let contact_id = someone.create_contact(&contact).await.unwrap();
-    let mut id = String::new();
-    let deadline = Instant::now() + t;
-    while id.is_empty() {
-        assert!(Instant::now() < deadline, "the Contact did not reach the catalog");
-        let list: Value =
-            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
-        if let Some(c) = list["data"].as_array().unwrap().iter().find(|c| c["email"] == address.as_str()) {
-            id = c["id"].as_str().unwrap().to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = system.id_by_email(&address, t, "the Contact did not reach the catalog").await;
     eventually("the Contact reaches Stripe", t, || async { system.stripe(&id).await.len() == 1 }).await;
 
     let edited = salesforce_client::SalesforceContact { last_name: Some("Goble".into()), ..contact.clone() };
@@ -481,9 +482,7 @@ async fn writes_through_the_salesforce_and_stripe_endpoints_reach_the_catalog_an
     let stripe = system.stripe_client();
     let sf = testkit::systems::salesforce(&system.sim);
     eventually("both reach the catalog and the other system", t, || async {
-        let list: Value =
-            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
-        let data = list["data"].as_array().unwrap();
+        let data = system.customers().await;
         let (Some(a), Some(b)) = (
             data.iter().find(|c| c["email"] == sf_email.as_str()),
             data.iter().find(|c| c["email"] == st_email.as_str()),
@@ -501,9 +500,7 @@ async fn writes_through_the_salesforce_and_stripe_endpoints_reach_the_catalog_an
     let by_email = |e: &str| stripe_client::ListParams { email: Some(e.to_owned()), ..Default::default() };
     assert_eq!(stripe.list_customers(&by_email(&sf_email)).await.unwrap().body.data.len(), 1, "one Stripe customer");
     assert_eq!(stripe.list_customers(&by_email(&st_email)).await.unwrap().body.data.len(), 1, "one Stripe customer");
-    let list: Value =
-        system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["data"].as_array().unwrap().len(), 2, "two customers in the catalog");
+    assert_eq!(system.customers().await.len(), 2, "two customers in the catalog");
     system.silence().await;
 }
 

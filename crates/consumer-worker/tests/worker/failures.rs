@@ -79,9 +79,7 @@ async fn a_poison_message_is_dead_lettered_the_others_flow_and_a_replay_delivers
     let replayed = worker_command(&system, &["dlq", "replay", "salesforce"]);
     assert!(replayed.contains("replayed 1"), "the event is replayed, the garbage stays: {replayed}");
     eventually("the replayed Contact reaches the catalog", t, || async {
-        let list: serde_json::Value =
-            system.http.get(format!("{}/v1/customers", system.api_url)).send().await.unwrap().json().await.unwrap();
-        list["data"].as_array().unwrap().iter().any(|c| c["email"] == address.as_str() && c["name"] == "Someone Else")
+        system.customers().await.iter().any(|c| c["email"] == address.as_str() && c["name"] == "Someone Else")
     })
     .await;
     system.silence().await;
@@ -210,12 +208,7 @@ async fn killing_the_relay_and_the_api_mid_delivery_loses_nothing_and_duplicates
     system.spawn("api");
     let stripe = system.stripe_client();
     eventually("every change reaches every system", t, || async {
-        let list: serde_json::Value =
-            match system.http.get(format!("{}/v1/customers?limit=100", system.api_url)).send().await {
-                Ok(r) => r.json().await.unwrap_or_default(),
-                Err(_) => return false,
-            };
-        let Some(data) = list["data"].as_array() else { return false };
+        let data = system.customers().await;
         let from_salesforce = emails.iter().filter(|e| data.iter().any(|c| c["email"] == e.as_str())).count();
         let all = stripe.list_all_customers(&Default::default()).await.unwrap();
         let ids: Vec<String> = data.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect();
@@ -227,16 +220,7 @@ async fn killing_the_relay_and_the_api_mid_delivery_loses_nothing_and_duplicates
     })
     .await;
     let all = stripe.list_all_customers(&Default::default()).await.unwrap();
-    let list: serde_json::Value = system
-        .http
-        .get(format!("{}/v1/customers?limit=100", system.api_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for c in list["data"].as_array().unwrap() {
+    for c in &system.customers().await {
         let id = c["id"].as_str().unwrap();
         let twins = all.iter().filter(|s| s.local_id().map(|u| u.to_string()).as_deref() == Some(id)).count();
         assert_eq!(twins, 1, "one Stripe customer for {id}");

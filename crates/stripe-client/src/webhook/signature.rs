@@ -2,7 +2,8 @@
 //! the whole endpoint secret (`whsec_…` included), of `"{t}." + raw body`. A delivery is accepted when any v1
 //! matches any configured secret (several during a rotation) and `t` is within the tolerance of now (either
 //! way, so a forged far-future timestamp cannot extend a replay window). Other schemes (v0) are ignored.
-//! Comparisons are constant-time.
+//! Comparisons are constant-time. Salesforce callouts (`Salesforce-Signature`) are signed the same way, and the
+//! api checks them with [`verify_signature`] too; so no message names the header.
 
 use std::fmt;
 use std::time::Duration;
@@ -47,9 +48,9 @@ impl fmt::Debug for WebhookSecret {
 /// Why a delivery was refused. None of the messages contain a secret or a signature.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WebhookError {
-    #[error("the Stripe-Signature header is missing")]
+    #[error("the signature header is missing")]
     MissingHeader,
-    #[error("the Stripe-Signature header is malformed: {0}")]
+    #[error("the signature header is malformed: {0}")]
     MalformedHeader(&'static str),
     #[error("no v1 signature matches the body")]
     NoMatchingSignature,

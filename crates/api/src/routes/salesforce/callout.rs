@@ -63,7 +63,7 @@ pub async fn receive(
 fn rejection(e: WebhookError) -> ApiError {
     match e {
         WebhookError::NoSecrets => ApiError::Unavailable(anyhow::anyhow!("no Salesforce callout secret is configured")),
-        _ => ApiError::InvalidHeader { header: "Salesforce-Signature", message: e.to_string().replace("Stripe-", "") },
+        _ => ApiError::InvalidHeader { header: "Salesforce-Signature", message: e.to_string() },
     }
 }
 
