@@ -22,14 +22,14 @@
 //! (when `SALESFORCE_LOGIN_URL` is set) and the Stripe client configured by `STRIPE_*` (when
 //! `STRIPE_SECRET_KEY` is set), as the worker does; without them those endpoints answer 503.
 
-use model::Secret;
+use model::SecretString;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiConfig {
     #[serde(default = "default_listen")]
     pub listen: String,
-    pub database_url: Secret<String>,
+    pub database_url: SecretString,
     #[serde(default = "default_pool_size")]
     pub db_pool_size: usize,
     #[serde(default = "default_brokers")]
@@ -47,7 +47,7 @@ pub struct ApiConfig {
     #[serde(default)]
     pub salesforce_org_id: Option<String>,
     #[serde(default)]
-    pub salesforce_outbound_token: Option<Secret<String>>,
+    pub salesforce_outbound_token: Option<SecretString>,
     #[serde(default)]
     pub salesforce_callout_secrets: Vec<stripe_client::webhook::WebhookSecret>,
     #[serde(default = "default_stripe_tolerance")]
@@ -105,7 +105,7 @@ impl ApiConfig {
     pub fn for_database(database_url: &str) -> Self {
         Self {
             listen: "127.0.0.1:0".into(),
-            database_url: Secret::new(database_url.into()),
+            database_url: SecretString::from(database_url),
             db_pool_size: 8,
             kafka_brokers: default_brokers(),
             max_body_bytes: default_max_body(),

@@ -1,5 +1,6 @@
 //! `api` serves the HTTP API; `api migrate` applies pending database migrations and exits.
 
+use model::ExposeSecret;
 use std::net::TcpListener;
 
 use api::ApiConfig;
@@ -9,7 +10,7 @@ async fn main() -> anyhow::Result<()> {
     let config = ApiConfig::from_env()?;
     telemetry::init(config.log_json);
     if std::env::args().nth(1).as_deref() == Some("migrate") {
-        model::db::migrate(config.database_url.expose()).await?;
+        model::db::migrate(config.database_url.expose_secret()).await?;
         tracing::info!("migrations applied");
         return Ok(());
     }

@@ -1,5 +1,6 @@
 //! What every request handler shares: the database pool and a Kafka client for readiness.
 
+use model::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: &ApiConfig) -> anyhow::Result<Self> {
-        let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
+        let pool = model::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
         let kafka = ClientConfig::new().set("bootstrap.servers", &config.kafka_brokers).create()?;
         let salesforce = config.salesforce.as_ref().map(salesforce_client::SalesforceClient::new).transpose()?;
         let stripe = config.stripe.as_ref().map(stripe_client::StripeClient::new).transpose()?;

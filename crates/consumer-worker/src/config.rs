@@ -23,12 +23,12 @@
 
 use events::Integration;
 use events::kafka::KafkaSettings;
-use model::Secret;
+use model::SecretString;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkerConfig {
-    pub database_url: Secret<String>,
+    pub database_url: SecretString,
     #[serde(default = "d_brokers")]
     pub kafka_brokers: String,
     #[serde(default)]
@@ -113,7 +113,7 @@ impl WorkerConfig {
 
     pub fn new(database_url: &str, kafka: &KafkaSettings) -> Self {
         Self {
-            database_url: Secret::new(database_url.into()),
+            database_url: SecretString::from(database_url),
             kafka_brokers: kafka.brokers.clone(),
             kafka_topic_prefix: kafka.topic_prefix.clone(),
             integrations: d_integrations(),

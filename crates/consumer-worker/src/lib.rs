@@ -10,6 +10,7 @@ pub mod dlq;
 pub mod handler;
 pub mod poller;
 
+use model::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ pub async fn run(
     handler: Arc<dyn Handler>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
+    let pool = model::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
     let mut tasks = tokio::task::JoinSet::new();
     for integration in config.integration_list()? {
         let (config, handler, shutdown, pool) = (config.clone(), handler.clone(), shutdown.clone(), pool.clone());
@@ -40,7 +41,7 @@ pub async fn run(
 /// Runs the sync: engines for the configured integrations with connectors configured from the environment.
 /// With `WORKER_SALESFORCE_POLLER=true`, the Salesforce poller runs beside the consumers.
 pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-    let pool = model::db::pool(config.database_url.expose(), config.db_pool_size)?;
+    let pool = model::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
     let integrations = config.integration_list()?;
     if integrations.is_empty() {
         tracing::warn!("WORKER_INTEGRATIONS is empty: this worker syncs nothing");

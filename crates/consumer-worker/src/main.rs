@@ -3,6 +3,7 @@
 
 use consumer_worker::WorkerConfig;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use model::ExposeSecret;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -16,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
                 Some(name) => Some(WorkerConfig::parse_integration(name)?),
                 None => None,
             };
-            let mut conn = AsyncPgConnection::establish(config.database_url.expose()).await?;
+            let mut conn = AsyncPgConnection::establish(config.database_url.expose_secret()).await?;
             match *command {
                 "list" => {
                     for l in consumer_worker::dlq::list(&mut conn, integration).await? {

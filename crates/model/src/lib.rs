@@ -16,4 +16,4 @@ pub mod sync_state;
 pub use catalog::{CatalogError, ChangeContext, CustomerPatch};
 pub use customer::Customer;
 pub use fields::{CustomerFields, ExternalCustomer, FieldError, join_name, split_name, split_name_within};
-pub use secret::Secret;
+pub use secret::{ExposeSecret, SecretString};

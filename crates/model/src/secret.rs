@@ -1,33 +1,8 @@
-//! A value that must never be printed: connection strings with passwords, keys, tokens.
+//! Secrets (connection strings with passwords, keys, tokens) are `secrecy::SecretString` everywhere: `Debug`
+//! prints `SecretBox<str>([REDACTED])`, there is no `Display`, and the value is read only with
+//! [`ExposeSecret::expose_secret`], at the one place it goes on the wire. The memory is zeroed on drop.
 
-use serde::Deserialize;
-use std::fmt;
-
-/// Wraps a secret; `Debug` and `Display` print `[redacted]`. Read it with [`Secret::expose`].
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret<T>(T);
-
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl<T> fmt::Display for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use secrecy::{ExposeSecret, SecretString};
 
 #[cfg(test)]
 mod tests {
@@ -35,8 +10,8 @@ mod tests {
 
     #[test]
     fn a_secret_never_prints() {
-        let s = Secret::new("postgres://u:hunter2@db/x".to_owned());
-        assert_eq!(format!("{s:?} {s}"), "[redacted] [redacted]");
-        assert_eq!(s.expose(), "postgres://u:hunter2@db/x");
+        let s = SecretString::from("postgres://u:hunter2@db/x");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.expose_secret(), "postgres://u:hunter2@db/x");
     }
 }

@@ -16,12 +16,12 @@
 use std::time::Duration;
 
 use events::kafka::KafkaSettings;
-use model::Secret;
+use model::SecretString;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RelayConfig {
-    pub database_url: Secret<String>,
+    pub database_url: SecretString,
     #[serde(default = "d_brokers")]
     pub kafka_brokers: String,
     #[serde(default)]
@@ -72,7 +72,7 @@ impl RelayConfig {
     /// Defaults for tests and tools, with this database and these Kafka settings.
     pub fn new(database_url: &str, kafka: &KafkaSettings) -> Self {
         Self {
-            database_url: Secret::new(database_url.into()),
+            database_url: SecretString::from(database_url),
             kafka_brokers: kafka.brokers.clone(),
             kafka_topic_prefix: kafka.topic_prefix.clone(),
             kafka_partitions: kafka.partitions,

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod publish;
 
+use model::ExposeSecret;
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::Pool;
@@ -26,7 +27,7 @@ pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> an
     let kafka = config.kafka();
     kafka.ensure_all_topics().await?;
     let producer: FutureProducer = kafka.producer_config().create()?;
-    let pool = model::db::pool(config.database_url.expose(), config.concurrency)?;
+    let pool = model::db::pool(config.database_url.expose_secret(), config.concurrency)?;
     let publisher = Publisher {
         producer,
         kafka,

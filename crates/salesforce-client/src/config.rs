@@ -19,7 +19,7 @@
 //! | `RETRY_BASE_DELAY_MS` / `RETRY_MAX_DELAY_MS` | exponential backoff bounds | `200` / `10000` |
 //! | `CA_FILE` | extra PEM CA to trust (e.g. salesforce-sim's self-signed CA) | none |
 
-use crate::{Error, Secret};
+use crate::{Error, SecretString};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,17 +47,17 @@ pub struct Config {
     pub auth: AuthKind,
     pub client_id: String,
     #[serde(default)]
-    pub client_secret: Option<Secret>,
+    pub client_secret: Option<SecretString>,
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default)]
-    pub private_key: Option<Secret>,
+    pub private_key: Option<SecretString>,
     #[serde(default)]
     pub private_key_file: Option<PathBuf>,
     #[serde(default)]
     pub jwt_audience: Option<String>,
     #[serde(default)]
-    pub refresh_token: Option<Secret>,
+    pub refresh_token: Option<SecretString>,
     #[serde(default = "defaults::client_name")]
     pub client_name: String,
     #[serde(default = "defaults::external_id_field")]
@@ -175,7 +175,7 @@ mod tests {
         )
         .expect("config");
         assert_eq!(config.auth, AuthKind::ClientCredentials);
-        assert_eq!(config.client_secret.as_ref().map(Secret::expose), Some("s3cr3t"));
+        assert_eq!(config.client_secret.as_ref().map(crate::ExposeSecret::expose_secret), Some("s3cr3t"));
         assert_eq!(config.api_version, "59.0");
         assert_eq!(config.external_id_field, "Customer_Id__c");
         assert_eq!(config.max_attempts, 3);

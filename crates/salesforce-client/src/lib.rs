@@ -35,4 +35,4 @@ pub use ops::query::{QueryPage, Scope};
 pub use ops::records::UpsertOutcome;
 pub use ops::windows::{DeletedRecord, DeletedWindow, UpdatedWindow};
 pub use retry::RetryPolicy;
-pub use secret::Secret;
+pub use secret::{ExposeSecret, SecretString};

@@ -1,6 +1,7 @@
 //! One REST call: authorization, the call-options header, usage tracking, error mapping, a single
 //! re-authentication on INVALID_SESSION_ID, and retries with backoff for retryable failures.
 
+use crate::ExposeSecret;
 use crate::auth::{Authenticator, Session};
 use crate::limits::UsageTracker;
 use crate::{ApiError, Error, ErrorCode, RetryPolicy};
@@ -140,7 +141,7 @@ impl Transport {
         let mut builder = self
             .http
             .request(request.method.clone(), url)
-            .bearer_auth(session.access_token.expose())
+            .bearer_auth(session.access_token.expose_secret())
             .header(reqwest::header::ACCEPT, "application/json")
             .header("Sforce-Call-Options", &self.call_options);
         if !request.query.is_empty() {

@@ -93,7 +93,8 @@ impl StripeClient {
 
     async fn attempt(&self, call: &Call<'_>, last: bool) -> Attempt {
         self.inner.limiter.acquire().await;
-        let response = match self.request(call).send().await {
+        // reqwest's errors quote the URL, whose query may hold a customer's email: they never keep it.
+        let response = match self.request(call).send().await.map_err(reqwest::Error::without_url) {
             Ok(r) => r,
             Err(e) if !last && should_retry_transport(&e) => {
                 tracing::warn!(method = %call.method, path = %call.path, error = %e, "stripe request failed; retrying");
@@ -109,7 +110,9 @@ impl StripeClient {
             tracing::warn!(method = %call.method, path = %call.path, status = status.as_u16(), request_id, "stripe asked for a retry");
             return Attempt::Retry;
         }
-        Attempt::Done(response.bytes().await.map(|b| (status, request_id, b.to_vec())))
+        Attempt::Done(
+            response.bytes().await.map(|b| (status, request_id, b.to_vec())).map_err(reqwest::Error::without_url),
+        )
     }
 
     fn request(&self, call: &Call<'_>) -> reqwest::RequestBuilder {

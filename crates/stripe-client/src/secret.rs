@@ -1,26 +1,29 @@
-//! The API key, wrapped so that it never reaches a log, an error or `Debug` output.
+//! The API key: a `secrecy::SecretString` that is checked to be a Stripe key. It never reaches a log, an error
+//! or `Debug` output.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::fmt;
 
 /// A Stripe secret or restricted key (`sk_…`, `rk_…`). `Debug` prints `ApiKey([redacted])`.
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct ApiKey(String);
+pub struct ApiKey(SecretString);
 
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
-        Self(key.into())
+        Self(SecretString::from(Into::<String>::into(key)))
     }
 
     /// The key itself, for the `Authorization` header only.
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
     /// Whether the key is a test-mode key (`sk_test_…`, `rk_test_…`).
     pub fn is_test_mode(&self) -> bool {
-        self.0.starts_with("sk_test_") || self.0.starts_with("rk_test_")
+        let key = self.expose();
+        key.starts_with("sk_test_") || key.starts_with("rk_test_")
     }
 }
 

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use model::Secret;
+use model::SecretString;
 use salesforce_sim::{RunningSim, SimConfig};
 use stripe_client::webhook::{WebhookSecret, sign_header};
 
@@ -15,7 +15,7 @@ const CALLOUT_SECRET: &str = "callout-secret-for-tests";
 
 fn configure(config: &mut api::ApiConfig, org_id: &str) {
     config.salesforce_org_id = Some(org_id.to_owned());
-    config.salesforce_outbound_token = Some(Secret::new(TOKEN.to_owned()));
+    config.salesforce_outbound_token = Some(SecretString::from(TOKEN.to_owned()));
     config.salesforce_callout_secrets = vec![WebhookSecret::new(CALLOUT_SECRET)];
 }
 

@@ -1,6 +1,7 @@
 //! The configured grant with its checked credentials.
 
-use crate::{AuthKind, Config, Error, Secret};
+use crate::ExposeSecret;
+use crate::{AuthKind, Config, Error, SecretString};
 use jsonwebtoken::EncodingKey;
 use std::fmt;
 use std::sync::RwLock;
@@ -8,8 +9,8 @@ use std::sync::RwLock;
 /// AuthGrant for one grant, validated when the client is built.
 pub(crate) enum AuthGrant {
     Jwt { client_id: String, username: String, audience: String, key: EncodingKey },
-    ClientCredentials { client_id: String, secret: Secret },
-    RefreshToken { client_id: String, secret: Option<Secret>, refresh_token: RwLock<Secret> },
+    ClientCredentials { client_id: String, secret: SecretString },
+    RefreshToken { client_id: String, secret: Option<SecretString>, refresh_token: RwLock<SecretString> },
 }
 
 impl fmt::Debug for AuthGrant {
@@ -46,7 +47,7 @@ impl AuthGrant {
     }
 
     /// Salesforce may return a new refresh token; later renewals use it.
-    pub(crate) fn rotate_refresh_token(&self, rotated: Secret) {
+    pub(crate) fn rotate_refresh_token(&self, rotated: SecretString) {
         if let AuthGrant::RefreshToken { refresh_token, .. } = self
             && let Ok(mut current) = refresh_token.write()
         {
@@ -61,7 +62,7 @@ fn required<'a, T>(value: &'a Option<T>, name: &str) -> Result<&'a T, Error> {
 
 fn signing_key(config: &Config) -> Result<EncodingKey, Error> {
     let pem = match (&config.private_key, &config.private_key_file) {
-        (Some(pem), _) => pem.expose().to_owned(),
+        (Some(pem), _) => pem.expose_secret().to_owned(),
         (None, Some(path)) => std::fs::read_to_string(path)
             .map_err(|e| Error::Config(format!("cannot read the JWT private key file {}: {e}", path.display())))?,
         (None, None) => {
@@ -91,7 +92,7 @@ mod tests {
     fn a_key_that_is_not_rsa_pem_is_refused_without_quoting_it() {
         let mut jwt = Config::new("http://login", "cid", AuthKind::Jwt);
         jwt.username = Some("u@x".into());
-        jwt.private_key = Some(Secret::new("-----BEGIN NONSENSE-----\nc2VjcmV0\n"));
+        jwt.private_key = Some(SecretString::from("-----BEGIN NONSENSE-----\nc2VjcmV0\n"));
         let err = AuthGrant::from_config(&jwt).expect_err("bad key");
         assert!(!err.to_string().contains("c2VjcmV0"), "{err}");
     }
@@ -99,7 +100,7 @@ mod tests {
     #[test]
     fn debug_output_names_the_grant_only() {
         let mut cc = Config::new("http://login", "cid", AuthKind::ClientCredentials);
-        cc.client_secret = Some(Secret::new("hunter2"));
+        cc.client_secret = Some(SecretString::from("hunter2"));
         let creds = AuthGrant::from_config(&cc).expect("credentials");
         assert_eq!(format!("{creds:?}"), "Credentials(client_credentials, [redacted])");
     }

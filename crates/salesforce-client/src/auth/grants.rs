@@ -4,7 +4,8 @@
 use super::IssuedToken;
 use super::credentials::AuthGrant;
 use super::jwt::{Claims, assertion};
-use crate::{ApiError, AuthErrorKind, Error, Secret};
+use crate::ExposeSecret;
+use crate::{ApiError, AuthErrorKind, Error, SecretString};
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };
@@ -60,7 +61,7 @@ pub(crate) async fn request(
             let client = oauth_client(token_url, client_id, secret.as_ref())?;
             let token = refresh_token
                 .read()
-                .map(|t| RefreshToken::new(t.expose().to_owned()))
+                .map(|t| RefreshToken::new(t.expose_secret().to_owned()))
                 .map_err(|_| Error::Protocol("refresh token lock poisoned".into()))?;
             let response = client.exchange_refresh_token(&token).request_async(http).await;
             to_grant(response.map_err(map_oauth_error)?)
@@ -68,23 +69,23 @@ pub(crate) async fn request(
     }
 }
 
-fn oauth_client(token_url: &str, client_id: &str, secret: Option<&Secret>) -> Result<OauthClient, Error> {
+fn oauth_client(token_url: &str, client_id: &str, secret: Option<&SecretString>) -> Result<OauthClient, Error> {
     let token_url =
         TokenUrl::new(token_url.to_owned()).map_err(|e| Error::Config(format!("invalid login URL: {e}")))?;
     let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
         .set_token_uri(token_url)
         .set_auth_type(AuthType::RequestBody);
     Ok(match secret {
-        Some(secret) => client.set_client_secret(ClientSecret::new(secret.expose().to_owned())),
+        Some(secret) => client.set_client_secret(ClientSecret::new(secret.expose_secret().to_owned())),
         None => client,
     })
 }
 
 fn to_grant(response: SalesforceTokenResponse) -> Result<IssuedToken, Error> {
     Ok(IssuedToken {
-        access_token: Secret::new(response.access_token().secret().clone()),
+        access_token: SecretString::from(response.access_token().secret().clone()),
         instance_url: response.extra_fields().instance_url.clone(),
-        refresh_token: response.refresh_token().map(|t| Secret::new(t.secret().clone())),
+        refresh_token: response.refresh_token().map(|t| SecretString::from(t.secret().clone())),
     })
 }
 
@@ -150,7 +151,7 @@ mod tests {
             "issued_at":"1728587587000","signature":"abc=","scope":"api"}"#;
         let parsed: SalesforceTokenResponse = serde_json::from_str(body).expect("token response");
         let grant = to_grant(parsed).expect("grant");
-        assert_eq!(grant.access_token.expose(), "00Dxx!AR8");
+        assert_eq!(grant.access_token.expose_secret(), "00Dxx!AR8");
         assert_eq!(grant.instance_url, "https://acme.my.salesforce.com");
         assert!(grant.refresh_token.is_none());
     }

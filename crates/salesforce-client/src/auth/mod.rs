@@ -7,14 +7,14 @@ mod jwt;
 
 pub(crate) use credentials::AuthGrant;
 
-use crate::{Error, Secret};
+use crate::{Error, SecretString};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// A usable session: the bearer token and the instance it is valid for.
 #[derive(Debug)]
 pub(crate) struct Session {
-    pub(crate) access_token: Secret,
+    pub(crate) access_token: SecretString,
     pub(crate) instance_url: String,
     /// Increases with every token obtained; tells a stale session from a fresh one.
     pub(crate) generation: u64,
@@ -22,9 +22,9 @@ pub(crate) struct Session {
 
 /// What a grant returns.
 pub(crate) struct IssuedToken {
-    pub(crate) access_token: Secret,
+    pub(crate) access_token: SecretString,
     pub(crate) instance_url: String,
-    pub(crate) refresh_token: Option<Secret>,
+    pub(crate) refresh_token: Option<SecretString>,
 }
 
 /// The token cache.

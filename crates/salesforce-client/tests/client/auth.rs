@@ -1,7 +1,7 @@
 //! The three grants against the simulator's token endpoint, and refusals as typed errors.
 
 use crate::helpers::{client_config, client_with, default_sim, untrusted_key};
-use salesforce_client::{AuthErrorKind, AuthKind, Error, Secret};
+use salesforce_client::{AuthErrorKind, AuthKind, Error, SecretString};
 
 async fn assert_works(kind: AuthKind) {
     let sim = default_sim().await;
@@ -38,7 +38,7 @@ async fn the_refresh_token_grant_obtains_a_token_that_the_api_accepts() {
 async fn a_jwt_signed_with_an_untrusted_key_is_refused_with_a_typed_error() {
     let sim = default_sim().await;
     let mut config = client_config(&sim, AuthKind::Jwt);
-    config.private_key = Some(Secret::new(untrusted_key()));
+    config.private_key = Some(SecretString::from(untrusted_key()));
     let err = client_with(&config).authenticate().await.expect_err("wrong key refused");
     assert_eq!(auth_kind(err), AuthErrorKind::InvalidGrant);
 }
@@ -56,7 +56,7 @@ async fn a_jwt_for_the_wrong_audience_is_refused() {
 async fn a_wrong_client_secret_is_refused_and_never_shown() {
     let sim = default_sim().await;
     let mut config = client_config(&sim, AuthKind::ClientCredentials);
-    config.client_secret = Some(Secret::new("not-the-secret-4711"));
+    config.client_secret = Some(SecretString::from("not-the-secret-4711"));
     let err = client_with(&config).authenticate().await.expect_err("wrong secret refused");
     let text = format!("{err} {err:?}");
     assert!(!text.contains("not-the-secret-4711"), "{text}");
@@ -76,7 +76,7 @@ async fn an_unknown_consumer_key_is_refused() {
 async fn an_unknown_refresh_token_is_refused() {
     let sim = default_sim().await;
     let mut config = client_config(&sim, AuthKind::RefreshToken);
-    config.refresh_token = Some(Secret::new("5Aep861-revoked"));
+    config.refresh_token = Some(SecretString::from("5Aep861-revoked"));
     let err = client_with(&config).authenticate().await.expect_err("unknown refresh token refused");
     assert_eq!(auth_kind(err), AuthErrorKind::InvalidGrant);
 }

@@ -1,7 +1,7 @@
 //! Shared set-up: a simulator with the test JWT certificate, clients for each grant, contact factories, and a
 //! small HTTP server that records what it receives.
 
-use salesforce_client::{AuthKind, Config, SalesforceClient, SalesforceContact, Secret};
+use salesforce_client::{AuthKind, Config, SalesforceClient, SalesforceContact, SecretString};
 use salesforce_sim::{RunningSim, SimConfig};
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -48,12 +48,12 @@ pub fn client_config(sim: &RunningSim, auth: AuthKind) -> Config {
     match auth {
         AuthKind::Jwt => {
             config.username = Some(defaults.username);
-            config.private_key = Some(Secret::new(jwt_key()));
+            config.private_key = Some(SecretString::from(jwt_key()));
         }
-        AuthKind::ClientCredentials => config.client_secret = Some(Secret::new(defaults.client_secret)),
+        AuthKind::ClientCredentials => config.client_secret = Some(SecretString::from(defaults.client_secret)),
         AuthKind::RefreshToken => {
-            config.client_secret = Some(Secret::new(defaults.client_secret));
-            config.refresh_token = Some(Secret::new(REFRESH_TOKEN));
+            config.client_secret = Some(SecretString::from(defaults.client_secret));
+            config.refresh_token = Some(SecretString::from(REFRESH_TOKEN));
         }
     }
     config.client_name = CLIENT_NAME.to_owned();

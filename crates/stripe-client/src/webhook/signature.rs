@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -18,19 +19,20 @@ use super::event::Event;
 /// Stripe's libraries' default: deliveries older than five minutes are rejected.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// A webhook endpoint's signing secret. `Debug` prints `WebhookSecret([redacted])`.
+/// A webhook endpoint's signing secret, held as a `secrecy::SecretString`. `Debug` prints
+/// `WebhookSecret([redacted])`.
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct WebhookSecret(String);
+pub struct WebhookSecret(SecretString);
 
 impl WebhookSecret {
     pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
+        Self(SecretString::from(Into::<String>::into(secret)))
     }
 
     fn mac(&self, timestamp: i64, payload: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_bytes())
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret().as_bytes())
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(timestamp.to_string().as_bytes());
         mac.update(b".");

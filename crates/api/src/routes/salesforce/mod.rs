@@ -10,7 +10,8 @@ pub mod outbound;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use events::{CustomerEvent, Integration, Topic};
-use model::Secret;
+use model::ExposeSecret;
+use model::SecretString;
 use stripe_client::webhook::WebhookSecret;
 use subtle::ConstantTimeEq;
 
@@ -24,7 +25,7 @@ const SOURCE: &str = "salesforce";
 #[derive(Debug, Clone)]
 pub struct SalesforceInbound {
     org_id: Option<String>,
-    outbound_token: Option<Secret<String>>,
+    outbound_token: Option<SecretString>,
     callout_secrets: Vec<WebhookSecret>,
     callout_tolerance: std::time::Duration,
     external_id_field: String,
@@ -46,7 +47,7 @@ impl SalesforceInbound {
     /// True when `token` is the configured one (constant time).
     fn token_matches(&self, token: &str) -> Option<bool> {
         let expected = self.outbound_token.as_ref()?;
-        Some(bool::from(expected.expose().as_bytes().ct_eq(token.as_bytes())))
+        Some(bool::from(expected.expose_secret().as_bytes().ct_eq(token.as_bytes())))
     }
 
     /// True when `org_id` is the configured org (Salesforce ids compare on their first 15 characters).
