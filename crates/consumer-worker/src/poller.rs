@@ -60,8 +60,10 @@ pub async fn poll_once(pool: &PgPool<AsyncPgConnection>, client: &SalesforceClie
     let since = cursor - chrono::Duration::from_std(OVERLAP)?;
     let mut fields = CONTACT_FIELDS.to_vec();
     fields.push(client.external_id_field());
-    let clause = format!("SystemModstamp >= {} ORDER BY SystemModstamp", soql::datetime(since));
-    let contacts = client.query_all_contacts(&soql::select_contacts(&fields, Some(&clause))?).await?;
+    let query = soql::Query::contacts(&fields)?
+        .filter(soql::Filter::ge("SystemModstamp", since))?
+        .order_by("SystemModstamp", soql::Order::Asc)?;
+    let contacts = client.query_all_contacts(&query).await?;
     let published = conn
         .transaction::<_, anyhow::Error, _>(|conn| async move { publish(conn, &contacts, cursor).await }.scope_boxed())
         .await?;

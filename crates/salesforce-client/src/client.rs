@@ -29,7 +29,8 @@ impl SalesforceClient {
     /// Builds the client and checks the configuration (credentials, key, CA file). It does not contact
     /// Salesforce; the first call (or [`SalesforceClient::authenticate`]) obtains a token.
     pub fn new(config: &Config) -> Result<Self, Error> {
-        soql::field_name(&config.external_id_field)?;
+        soql::field_name(&config.external_id_field)
+            .map_err(|_| Error::Config(format!("not a valid field name: {:?}", config.external_id_field)))?;
         if !config.client_name.chars().all(|c| c.is_ascii_graphic()) || config.client_name.is_empty() {
             return Err(Error::Config("CLIENT_NAME must be printable ASCII without spaces".into()));
         }

@@ -1,5 +1,7 @@
-//! SOQL queries with `nextRecordsUrl` paging, as a stream of records or collected.
+//! SOQL queries with `nextRecordsUrl` paging, as a stream of records or collected. Queries are typed
+//! [`Query`] values, never SOQL text.
 
+use crate::soql::Query;
 use crate::transport::{Request, Target};
 use crate::{Error, SalesforceClient, SalesforceContact};
 use futures::{Stream, StreamExt, TryStreamExt, stream};
@@ -33,8 +35,8 @@ enum Cursor {
 
 impl SalesforceClient {
     /// The pages of a query, fetched one after the other as the stream is polled.
-    pub fn query_pages(&self, soql: &str, scope: Scope) -> impl Stream<Item = Result<QueryPage, Error>> + '_ {
-        stream::try_unfold(Cursor::Start(soql.to_owned()), move |cursor| async move {
+    pub fn query_pages(&self, query: &Query, scope: Scope) -> impl Stream<Item = Result<QueryPage, Error>> + '_ {
+        stream::try_unfold(Cursor::Start(query.to_string()), move |cursor| async move {
             let request = match cursor {
                 Cursor::Done => return Ok(None),
                 Cursor::Start(soql) => {
@@ -58,22 +60,22 @@ impl SalesforceClient {
     }
 
     /// The records of a query, as a stream across all pages.
-    pub fn query_stream(&self, soql: &str, scope: Scope) -> impl Stream<Item = Result<Value, Error>> + '_ {
-        self.query_pages(soql, scope).map_ok(|page| stream::iter(page.records.into_iter().map(Ok))).try_flatten()
+    pub fn query_stream(&self, query: &Query, scope: Scope) -> impl Stream<Item = Result<Value, Error>> + '_ {
+        self.query_pages(query, scope).map_ok(|page| stream::iter(page.records.into_iter().map(Ok))).try_flatten()
     }
 
     /// Every Contact a query returns, all pages collected. The query must select the fields to be read.
-    pub async fn query_contacts(&self, soql: &str) -> Result<Vec<SalesforceContact>, Error> {
-        self.collect_contacts(soql, Scope::Live).await
+    pub async fn query_contacts(&self, query: &Query) -> Result<Vec<SalesforceContact>, Error> {
+        self.collect_contacts(query, Scope::Live).await
     }
 
     /// Like [`SalesforceClient::query_contacts`], including deleted Contacts (`queryAll`).
-    pub async fn query_all_contacts(&self, soql: &str) -> Result<Vec<SalesforceContact>, Error> {
-        self.collect_contacts(soql, Scope::IncludeDeleted).await
+    pub async fn query_all_contacts(&self, query: &Query) -> Result<Vec<SalesforceContact>, Error> {
+        self.collect_contacts(query, Scope::IncludeDeleted).await
     }
 
-    async fn collect_contacts(&self, soql: &str, scope: Scope) -> Result<Vec<SalesforceContact>, Error> {
-        self.query_stream(soql, scope)
+    async fn collect_contacts(&self, query: &Query, scope: Scope) -> Result<Vec<SalesforceContact>, Error> {
+        self.query_stream(query, scope)
             .map(|record| record.and_then(|value| self.contact_from(value)))
             .try_collect()
             .await

@@ -2,8 +2,9 @@
 
 use super::record_id;
 use crate::contact::CONTACT_FIELDS;
+use crate::soql::{self, Filter, Query};
 use crate::transport::Request;
-use crate::{Error, ErrorCode, SalesforceClient, SalesforceContact, soql};
+use crate::{Error, ErrorCode, SalesforceClient, SalesforceContact};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
@@ -75,15 +76,15 @@ impl SalesforceClient {
 
     /// The Contacts whose Email equals `email` (Salesforce compares case-insensitively).
     pub async fn find_contacts_by_email(&self, email: &str) -> Result<Vec<SalesforceContact>, Error> {
-        let clause = format!("Email = {}", soql::quote(email));
-        self.query_contacts(&soql::select_contacts(&self.default_fields(), Some(&clause))?).await
+        let query = Query::contacts(&self.default_fields())?.filter(Filter::eq("Email", email))?;
+        self.query_contacts(&query).await
     }
 
     /// The Contact linked to a local customer, if any.
     pub async fn find_contact_by_customer_id(&self, customer_id: &str) -> Result<Option<SalesforceContact>, Error> {
-        let clause = format!("{} = {}", self.external_id_field, soql::quote(customer_id));
-        let soql = soql::select_contacts(&self.default_fields(), Some(&clause))?;
-        let mut found = self.query_contacts(&soql).await?;
+        let query =
+            Query::contacts(&self.default_fields())?.filter(Filter::eq(&*self.external_id_field, customer_id))?;
+        let mut found = self.query_contacts(&query).await?;
         match found.len() {
             0 | 1 => Ok(found.pop()),
             _ => Err(Error::MultipleMatches(found.into_iter().filter_map(|c| c.id).collect())),

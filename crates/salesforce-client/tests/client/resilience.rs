@@ -1,6 +1,7 @@
 //! Token expiry in the middle of work, limits, injected faults, and what is (not) retried.
 
 use crate::helpers::{client, client_config, client_with, contact, sim_config, spawn_sim};
+use salesforce_client::soql::{Filter, Query};
 use salesforce_client::{AuthKind, Error, ErrorCode};
 use salesforce_sim::Faults;
 use std::time::{Duration, Instant};
@@ -155,7 +156,8 @@ async fn unable_to_lock_row_is_retried_for_single_records_and_collections() {
     assert!(results.iter().all(|r| r.success), "{:?}", results.iter().find(|r| !r.success));
     let (all_calls, _) = sim.control.api_usage();
     assert!(all_calls - single_calls >= 2, "locked records were sent again");
-    let created = client.query_contacts("SELECT Id FROM Contact WHERE LastName = 'Row'").await.expect("query");
+    let rows = Query::contacts(&["Id"]).and_then(|q| q.filter(Filter::eq("LastName", "Row"))).expect("query");
+    let created = client.query_contacts(&rows).await.expect("query");
     assert_eq!(created.len(), 60, "no record created twice");
 }
 

@@ -87,8 +87,11 @@ pub async fn create(
 pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let client = state.salesforce()?;
     let limit = query.limit(200)?;
-    let clause = format!("LastModifiedDate != null ORDER BY LastModifiedDate DESC LIMIT {limit}");
-    let contacts = client.query_contacts(&soql::select_contacts(&fields(client), Some(&clause))?).await?;
+    let newest_first = soql::Query::contacts(&fields(client))?
+        .filter(soql::Filter::ne("LastModifiedDate", soql::Value::Null))?
+        .order_by("LastModifiedDate", soql::Order::Desc)?
+        .limit(limit.into());
+    let contacts = client.query_contacts(&newest_first).await?;
     let records: Vec<Value> = contacts.iter().map(|c| shape(client, c)).collect();
     Ok(HttpResponse::Ok().json(json!({"totalSize": records.len(), "done": true, "records": records})))
 }
