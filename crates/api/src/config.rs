@@ -17,12 +17,20 @@
 //! | `API_SALESFORCE_CALLOUT_TOLERANCE_SECS` | largest accepted age of a callout signature | `300` |
 //! | `API_SALESFORCE_EXTERNAL_ID_FIELD` | the Contact field holding the local customer id | `Customer_Id__c` |
 //! | `API_SALESFORCE_CLIENT_NAME` | the product's `Sforce-Call-Options` client: its own changes are not news | `customer-sync` |
+//! | `API_BOOTSTRAP_ADMIN_KEY` | an admin credential from the environment, to create the first keys; at least 32 characters (secret) | none |
+//! | `API_JWT_ISSUER` | accept JWT bearer tokens from this issuer (`iss`) | none: no JWTs |
+//! | `API_JWT_AUDIENCE` | the audience (`aud`) they must name | required with the issuer |
+//! | `API_JWT_KEY_FILE` | the issuer's public key (PEM: RSA, EC P-256 or Ed25519) | one of these two |
+//! | `API_JWT_JWKS_FILE` | the issuer's key set (JWKS), keys chosen by `kid` | one of these two |
+//! | `API_JWT_ROLE_CLAIM` | the claim holding the role (a name or a list of names) | `role` |
+//! | `API_RATE_LIMIT_PER_SEC` | requests per second per caller (per api process) | `100` |
+//! | `API_RATE_LIMIT_BURST` | requests a caller may send at once | `200` |
 //!
 //! `/v1/salesforce/contacts` and `/v1/stripe/customers` use the Salesforce client configured by `SALESFORCE_*`
 //! (when `SALESFORCE_LOGIN_URL` is set) and the Stripe client configured by `STRIPE_*` (when
 //! `STRIPE_SECRET_KEY` is set), as the worker does; without them those endpoints answer 503.
 
-use model::SecretString;
+use model::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +64,22 @@ pub struct ApiConfig {
     pub salesforce_external_id_field: String,
     #[serde(default = "default_client_name")]
     pub salesforce_client_name: String,
+    #[serde(default)]
+    pub bootstrap_admin_key: Option<SecretString>,
+    #[serde(default)]
+    pub jwt_issuer: Option<String>,
+    #[serde(default)]
+    pub jwt_audience: Option<String>,
+    #[serde(default)]
+    pub jwt_key_file: Option<String>,
+    #[serde(default)]
+    pub jwt_jwks_file: Option<String>,
+    #[serde(default = "default_role_claim")]
+    pub jwt_role_claim: String,
+    #[serde(default = "default_rate_limit")]
+    pub rate_limit_per_sec: u32,
+    #[serde(default = "default_rate_burst")]
+    pub rate_limit_burst: u32,
     /// The Salesforce client of `/v1/salesforce/contacts` (from `SALESFORCE_*`).
     #[serde(skip)]
     pub salesforce: Option<salesforce_client::Config>,
@@ -64,6 +88,15 @@ pub struct ApiConfig {
     pub stripe: Option<stripe_client::StripeConfig>,
 }
 
+fn default_role_claim() -> String {
+    "role".into()
+}
+fn default_rate_limit() -> u32 {
+    100
+}
+fn default_rate_burst() -> u32 {
+    200
+}
 fn default_external_id_field() -> String {
     "Customer_Id__c".into()
 }
@@ -97,6 +130,10 @@ impl ApiConfig {
             config.stripe = Some(envy::prefixed("STRIPE_").from_env()?);
         }
         anyhow::ensure!(config.db_pool_size > 0, "API_DB_POOL_SIZE must be positive");
+        anyhow::ensure!(
+            config.bootstrap_admin_key.as_ref().is_none_or(|k| k.expose_secret().len() >= 32),
+            "API_BOOTSTRAP_ADMIN_KEY must be at least 32 characters"
+        );
         anyhow::ensure!(config.max_body_bytes >= 256, "API_MAX_BODY_BYTES must be at least 256");
         Ok(config)
     }
@@ -119,6 +156,14 @@ impl ApiConfig {
             salesforce_callout_tolerance_secs: default_stripe_tolerance(),
             salesforce_external_id_field: default_external_id_field(),
             salesforce_client_name: default_client_name(),
+            bootstrap_admin_key: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_key_file: None,
+            jwt_jwks_file: None,
+            jwt_role_claim: default_role_claim(),
+            rate_limit_per_sec: 10_000,
+            rate_limit_burst: 10_000,
             salesforce: None,
             stripe: None,
         }

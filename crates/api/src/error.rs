@@ -3,7 +3,7 @@
 //! are logged with their cause chain and answered with an opaque 500 (or 503 when a dependency is down), so
 //! that no internal detail or secret reaches a client.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use model::CatalogError;
 use serde_json::json;
@@ -30,6 +30,18 @@ pub enum ApiError {
     /// `resource_missing`).
     #[error("{system}: {message}")]
     External { system: &'static str, status: u16, code: String, message: String, field: Option<String> },
+    /// No credential, or one that is not valid (401).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// A valid credential whose role may not do this (403).
+    #[error("the {role} role may not do this; it needs {needed}")]
+    Forbidden { role: model::access::Role, needed: model::access::Role },
+    /// A valid token that grants no known role (403).
+    #[error("the credential grants no role of this service")]
+    NoRole,
+    /// The caller is over its rate limit (429, with `Retry-After`).
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -52,6 +64,9 @@ impl ApiError {
             Self::VersionMismatch { .. } => "version_mismatch",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden { .. } | Self::NoRole => "forbidden",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -78,6 +93,9 @@ impl ResponseError for ApiError {
             Self::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } | Self::NoRole => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::External { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY),
@@ -88,7 +106,17 @@ impl ResponseError for ApiError {
         if let Self::Internal(e) | Self::Unavailable(e) = self {
             tracing::error!(error = ?e, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(json!({
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));
+            }
+            _ => {}
+        }
+        response.json(json!({
             "error": { "code": self.code(), "message": self.to_string(), "field": self.field() }
         }))
     }

@@ -4,7 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use serde_json::error::Category;
 use telemetry::TraceParent;
 
@@ -45,7 +45,8 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// The request's trace context: its valid `traceparent` header, or a new trace.
+/// The request's trace context: the one the auth guard chose (which the audit trail records), else its valid
+/// `traceparent` header, or a new trace.
 pub struct Trace(pub TraceParent);
 
 impl FromRequest for Trace {
@@ -53,6 +54,9 @@ impl FromRequest for Trace {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(tp) = req.extensions().get::<TraceParent>() {
+            return ready(Ok(Trace(tp.clone())));
+        }
         let tp = req
             .headers()
             .get("traceparent")

@@ -4,6 +4,7 @@
 //! every change leaves through the outbox, in the transaction that made it. Only the pass-through endpoints
 //! call the system they name, because that is what their caller asked for.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -25,11 +26,13 @@ pub fn run(config: ApiConfig, listener: TcpListener) -> anyhow::Result<Server> {
     let max_body = config.max_body_bytes;
     let stripe_webhook = web::Data::new(routes::stripe_webhook::StripeWebhook::from_config(&config));
     let salesforce = web::Data::new(routes::salesforce::SalesforceInbound::from_config(&config));
+    let auth = web::Data::new(auth::Auth::from_config(&config)?);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(stripe_webhook.clone())
             .app_data(salesforce.clone())
+            .app_data(auth.clone())
             .app_data(extract::json_config(max_body))
             .app_data(extract::path_config())
             .app_data(extract::query_config())

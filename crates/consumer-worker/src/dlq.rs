@@ -101,33 +101,11 @@ pub async fn write(
 /// Puts open dead letters (of one integration, or all) back in the outbox for their original topics and
 /// marks them replayed; returns how many. Letters whose payload is not an event cannot be replayed and stay.
 pub async fn replay(conn: &mut AsyncPgConnection, integration: Option<Integration>) -> anyhow::Result<usize> {
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
-        async move {
-            let letters = sync_state::open_dead_letters(conn, integration.map(Integration::as_str)).await?;
-            let mut done = Vec::new();
-            for l in letters {
-                let Ok(event) = serde_json::from_str::<CustomerEvent>(&l.payload) else {
-                    tracing::warn!(id = l.id, "dead letter is not an event; left for inspection");
-                    continue;
-                };
-                let payload = serde_json::to_value(&event)?;
-                model::outbox::enqueue_raw(
-                    conn,
-                    event.event_id,
-                    &l.topic,
-                    &l.partition_key,
-                    l.headers.clone(),
-                    payload,
-                )
-                .await?;
-                done.push(l.id);
-            }
-            sync_state::mark_replayed(conn, &done).await?;
-            Ok(done.len())
-        }
-        .scope_boxed()
-    })
-    .await
+    let outcome = sync_state::replay_dead_letters(conn, integration.map(Integration::as_str)).await?;
+    for id in &outcome.not_events {
+        tracing::warn!(id, "dead letter is not an event; left for inspection");
+    }
+    Ok(outcome.replayed)
 }
 
 /// Open dead letters, oldest first.

@@ -3,6 +3,7 @@
 //! base model that Stripe's customer and Salesforce's Contact map to. It must never talk to Kafka or to an
 //! external system: every effect outside the database leaves through the outbox.
 
+pub mod access;
 pub mod catalog;
 pub mod customer;
 pub mod db;

@@ -103,3 +103,33 @@ diesel::allow_tables_to_appear_in_same_query!(
     processed_events,
     dead_letters
 );
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        name -> Text,
+        role -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor -> Text,
+        role -> Nullable<Text>,
+        action -> Text,
+        target -> Nullable<Text>,
+        status -> Int2,
+        outcome -> Text,
+        remote_addr -> Nullable<Text>,
+        forwarded_for -> Nullable<Text>,
+        trace_id -> Nullable<Text>,
+    }
+}

@@ -342,7 +342,7 @@ pub struct NewDeadLetter {
 }
 
 /// A stored dead letter.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = dead_letters)]
 pub struct DeadLetter {
     pub id: i64,
@@ -435,4 +435,50 @@ pub async fn forget_synced_versions(conn: &mut AsyncPgConnection, customer_id: U
         .set(customer_links::synced_version.eq(None::<i64>))
         .execute(conn)
         .await
+}
+
+/// What a replay did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replayed {
+    /// Letters put back on their original topics.
+    pub replayed: usize,
+    /// Letters left open because their payload is not an event.
+    pub not_events: Vec<i64>,
+}
+
+/// Puts open dead letters (of one integration, or all) back in the outbox for their original topics and
+/// marks them replayed, in one transaction. Letters whose payload is not an event cannot be replayed and stay
+/// open for inspection.
+pub async fn replay_dead_letters(conn: &mut AsyncPgConnection, integration: Option<&str>) -> QueryResult<Replayed> {
+    use diesel_async::AsyncConnection;
+    use diesel_async::scoped_futures::ScopedFutureExt;
+    let integration = integration.map(str::to_owned);
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        async move {
+            let letters = open_dead_letters(conn, integration.as_deref()).await?;
+            let (mut done, mut not_events) = (Vec::new(), Vec::new());
+            for l in letters {
+                let Ok(event) = serde_json::from_str::<events::CustomerEvent>(&l.payload) else {
+                    not_events.push(l.id);
+                    continue;
+                };
+                let payload =
+                    serde_json::to_value(&event).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+                crate::outbox::enqueue_raw(
+                    conn,
+                    event.event_id,
+                    &l.topic,
+                    &l.partition_key,
+                    l.headers.clone(),
+                    payload,
+                )
+                .await?;
+                done.push(l.id);
+            }
+            mark_replayed(conn, &done).await?;
+            Ok(Replayed { replayed: done.len(), not_events })
+        }
+        .scope_boxed()
+    })
+    .await
 }

@@ -1,43 +1,87 @@
-//! Routes. One handler per file.
+//! Routes. One handler per file; every endpoint, with the role it needs, in [`ENDPOINTS`], which is both what
+//! the server registers and what the permission tests walk, so that no endpoint can be added without a role.
 
+pub mod access;
 pub mod customers;
+pub mod dead_letters;
 pub mod external;
 pub mod health;
 pub mod salesforce;
 pub mod stripe_webhook;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{Route, web};
+use model::access::Role;
+
+use crate::auth;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: health probes, and webhooks, which carry their own proof (a signature, a secret URL).
+    Public,
+    /// Callers whose role is at least this one.
+    Role(Role),
+}
+
+/// One endpoint: method, path pattern, who may call it, and its handler.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    handler: fn(Route) -> Route,
+}
+
+const fn ep(method: Method, path: &'static str, access: Access, handler: fn(Route) -> Route) -> Endpoint {
+    Endpoint { method, path, access, handler }
+}
+
+use Access::Public;
+const VIEWER: Access = Access::Role(Role::Viewer);
+const EDITOR: Access = Access::Role(Role::Editor);
+const OPERATOR: Access = Access::Role(Role::Operator);
+const ADMIN: Access = Access::Role(Role::Admin);
+
+pub static ENDPOINTS: &[Endpoint] = &[
+    ep(Method::GET, "/healthz", Public, |r| r.to(health::healthz)),
+    ep(Method::GET, "/readyz", Public, |r| r.to(health::readyz)),
+    ep(Method::POST, "/webhooks/stripe", Public, |r| r.to(stripe_webhook::receive)),
+    ep(Method::POST, "/webhooks/salesforce/outbound-messages/{token}", Public, |r| r.to(salesforce::outbound::receive)),
+    ep(Method::POST, "/webhooks/salesforce/callouts", Public, |r| r.to(salesforce::callout::receive)),
+    ep(Method::GET, "/v1/whoami", VIEWER, |r| r.to(access::whoami)),
+    ep(Method::POST, "/v1/customers", EDITOR, |r| r.to(customers::create::create)),
+    ep(Method::GET, "/v1/customers", VIEWER, |r| r.to(customers::list::list)),
+    ep(Method::GET, "/v1/customers/{id}", VIEWER, |r| r.to(customers::get::get)),
+    ep(Method::PATCH, "/v1/customers/{id}", EDITOR, |r| r.to(customers::update::update)),
+    ep(Method::DELETE, "/v1/customers/{id}", EDITOR, |r| r.to(customers::delete::delete)),
+    ep(Method::GET, "/v1/customers/{id}/sync", VIEWER, |r| r.to(customers::sync::status)),
+    ep(Method::POST, "/v1/customers/{id}/resync", OPERATOR, |r| r.to(customers::sync::resync)),
+    ep(Method::POST, "/v1/salesforce/contacts", EDITOR, |r| r.to(external::salesforce_contacts::create)),
+    ep(Method::GET, "/v1/salesforce/contacts", VIEWER, |r| r.to(external::salesforce_contacts::list)),
+    ep(Method::GET, "/v1/salesforce/contacts/{id}", VIEWER, |r| r.to(external::salesforce_contacts::get)),
+    ep(Method::PATCH, "/v1/salesforce/contacts/{id}", EDITOR, |r| r.to(external::salesforce_contacts::update)),
+    ep(Method::DELETE, "/v1/salesforce/contacts/{id}", EDITOR, |r| r.to(external::salesforce_contacts::delete)),
+    ep(Method::POST, "/v1/stripe/customers", EDITOR, |r| r.to(external::stripe_customers::create)),
+    ep(Method::GET, "/v1/stripe/customers", VIEWER, |r| r.to(external::stripe_customers::list)),
+    ep(Method::GET, "/v1/stripe/customers/{id}", VIEWER, |r| r.to(external::stripe_customers::get)),
+    ep(Method::PATCH, "/v1/stripe/customers/{id}", EDITOR, |r| r.to(external::stripe_customers::update)),
+    ep(Method::DELETE, "/v1/stripe/customers/{id}", EDITOR, |r| r.to(external::stripe_customers::delete)),
+    ep(Method::GET, "/v1/dead-letters", OPERATOR, |r| r.to(dead_letters::list)),
+    ep(Method::POST, "/v1/dead-letters/replay", OPERATOR, |r| r.to(dead_letters::replay)),
+    ep(Method::POST, "/v1/keys", ADMIN, |r| r.to(access::create_key)),
+    ep(Method::GET, "/v1/keys", ADMIN, |r| r.to(access::list_keys)),
+    ep(Method::DELETE, "/v1/keys/{id}", ADMIN, |r| r.to(access::revoke_key)),
+    ep(Method::GET, "/v1/audit", ADMIN, |r| r.to(access::audit)),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/webhooks/stripe", web::post().to(stripe_webhook::receive))
-        .route("/webhooks/salesforce/outbound-messages/{token}", web::post().to(salesforce::outbound::receive))
-        .route("/webhooks/salesforce/callouts", web::post().to(salesforce::callout::receive));
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .service(
-            web::scope("/v1/customers")
-                .route("", web::post().to(customers::create::create))
-                .route("", web::get().to(customers::list::list))
-                .route("/{id}", web::get().to(customers::get::get))
-                .route("/{id}", web::patch().to(customers::update::update))
-                .route("/{id}", web::delete().to(customers::delete::delete))
-                .route("/{id}/sync", web::get().to(customers::sync::status))
-                .route("/{id}/resync", web::post().to(customers::sync::resync)),
-        )
-        .service(
-            web::scope("/v1/salesforce/contacts")
-                .route("", web::post().to(external::salesforce_contacts::create))
-                .route("", web::get().to(external::salesforce_contacts::list))
-                .route("/{id}", web::get().to(external::salesforce_contacts::get))
-                .route("/{id}", web::patch().to(external::salesforce_contacts::update))
-                .route("/{id}", web::delete().to(external::salesforce_contacts::delete)),
-        )
-        .service(
-            web::scope("/v1/stripe/customers")
-                .route("", web::post().to(external::stripe_customers::create))
-                .route("", web::get().to(external::stripe_customers::list))
-                .route("/{id}", web::get().to(external::stripe_customers::get))
-                .route("/{id}", web::patch().to(external::stripe_customers::update))
-                .route("/{id}", web::delete().to(external::stripe_customers::delete)),
-        );
+    for endpoint in ENDPOINTS {
+        let route = (endpoint.handler)(web::route().method(endpoint.method.clone()));
+        let route = match endpoint.access {
+            Access::Public => route,
+            Access::Role(_) => route.wrap(from_fn(move |req, next| auth::guard(endpoint, req, next))),
+        };
+        cfg.route(endpoint.path, route);
+    }
 }

@@ -27,11 +27,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
 pub fn spawn_app_on(listener: TcpListener, db: TestDb, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let mut config = ApiConfig::for_database(&db.url);
     config.kafka_brokers = testkit::env_or("KAFKA_BROKERS", "127.0.0.1:9092");
+    config.bootstrap_admin_key = Some(testkit::ADMIN_KEY.into());
     adjust(&mut config);
     let address = format!("http://{}", listener.local_addr().expect("local addr"));
     let server = api::run(config, listener).expect("server starts");
     tokio::spawn(server);
-    TestApp { address, db, client: Client::new() }
+    TestApp { address, db, client: testkit::admin_http() }
 }
 
 impl TestApp {

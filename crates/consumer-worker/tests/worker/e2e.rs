@@ -117,6 +117,7 @@ impl System {
         let (stripe_process, stripe_url) = private_localstripe().await;
         let mut env: Vec<(String, String)> = vec![
             ("API_LISTEN".into(), format!("127.0.0.1:{port}")),
+            ("API_BOOTSTRAP_ADMIN_KEY".into(), testkit::ADMIN_KEY.into()),
             ("API_STRIPE_WEBHOOK_SECRETS".into(), SECRET.into()),
             ("STRIPE_API_BASE".into(), stripe_url.clone()),
             ("STRIPE_SECRET_KEY".into(), "sk_test_e2e".into()),
@@ -151,7 +152,7 @@ impl System {
             kafka,
             children: HashMap::new(),
             webhook_id,
-            http: reqwest::Client::new(),
+            http: testkit::admin_http(),
         };
         for name in ["producer-relay", "consumer-worker", "api"] {
             system.spawn(name);

@@ -12,10 +12,12 @@ async fn created_updated_and_deleted_customers_reach_kafka_with_key_headers_and_
     let kafka = testkit::kafka::settings();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(api::run(api::ApiConfig::for_database(&db.url), listener).unwrap());
+    let mut config = api::ApiConfig::for_database(&db.url);
+    config.bootstrap_admin_key = Some(testkit::ADMIN_KEY.into());
+    tokio::spawn(api::run(config, listener).unwrap());
     let (stop, relay) = spawn_relay(&db, &kafka);
 
-    let http = reqwest::Client::new();
+    let http = testkit::admin_http();
     let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     let created: serde_json::Value = http
         .post(format!("{base}/v1/customers"))
