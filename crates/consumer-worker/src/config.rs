@@ -15,6 +15,7 @@
 //! | `WORKER_DB_POOL_SIZE` | PostgreSQL connections | `8` |
 //! | `WORKER_STRIPE_CONCURRENCY` | Stripe calls in flight (the rate limit `STRIPE_RATE_LIMIT` still applies) | `8` |
 //! | `WORKER_DEDUPE_RETENTION_HOURS` | how long processed event ids are remembered | `168` |
+//! | `WORKER_INBOUND_RETENTION_HOURS` | how long delivery ids of webhooks and Outbound Messages are remembered (longer than Stripe's 3 days of retries) | `168` |
 //! | `WORKER_SALESFORCE_POLLER` | run the Salesforce poller (for orgs that cannot reach the webhooks) | `false` |
 //! | `WORKER_SALESFORCE_POLL_SECS` | the poller's interval | `5` |
 //! | `WORKER_LOG_JSON` | JSON log lines | `false` |
@@ -55,6 +56,8 @@ pub struct WorkerConfig {
     pub stripe_concurrency: usize,
     #[serde(default = "d_retention")]
     pub dedupe_retention_hours: i64,
+    #[serde(default = "d_retention")]
+    pub inbound_retention_hours: i64,
     #[serde(default)]
     pub salesforce_poller: bool,
     #[serde(default = "d_poll_secs")]
@@ -127,6 +130,7 @@ impl WorkerConfig {
             db_pool_size: d_pool(),
             stripe_concurrency: d_stripe_concurrency(),
             dedupe_retention_hours: d_retention(),
+            inbound_retention_hours: d_retention(),
             salesforce_poller: false,
             salesforce_poll_secs: d_poll_secs(),
             log_json: false,

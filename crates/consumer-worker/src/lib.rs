@@ -31,7 +31,7 @@ pub async fn run(
         let (config, handler, shutdown, pool) = (config.clone(), handler.clone(), shutdown.clone(), pool.clone());
         tasks.spawn(async move { consume::consume(&config, integration, handler, pool, shutdown).await });
     }
-    tasks.spawn(prune(pool, config.dedupe_retention_hours, shutdown));
+    tasks.spawn(prune(pool, config.dedupe_retention_hours, config.inbound_retention_hours, shutdown));
     while let Some(done) = tasks.join_next().await {
         done??;
     }
@@ -61,19 +61,32 @@ pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> 
     Ok(())
 }
 
-/// Forgets processed event ids older than the retention, hourly.
+/// Forgets processed event ids and inbound delivery ids older than their retentions, hourly (every worker
+/// does it; the deletes are idempotent and batched).
 async fn prune(
     pool: model::db::PgPool<diesel_async::AsyncPgConnection>,
-    retention_hours: i64,
+    dedupe_hours: i64,
+    inbound_hours: i64,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     loop {
         if let Ok(mut conn) = pool.get().await {
-            let before = chrono::Utc::now() - chrono::Duration::hours(retention_hours);
+            let before = chrono::Utc::now() - chrono::Duration::hours(dedupe_hours);
             match model::sync_state::prune_processed(&mut conn, before).await {
                 Ok(n) if n > 0 => tracing::info!(pruned = n, "forgot old processed event ids"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning processed events failed"),
+            }
+            let before = chrono::Utc::now() - chrono::Duration::hours(inbound_hours);
+            loop {
+                match model::inbound::prune_inbound_deliveries(&mut conn, before, 10_000).await {
+                    Ok(0) => break,
+                    Ok(n) => tracing::info!(pruned = n, "forgot old inbound delivery ids"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "pruning inbound deliveries failed");
+                        break;
+                    }
+                }
             }
         }
         tokio::select! {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::schema::{api_keys, audit_events, inbound_deliveries};
+use crate::schema::{api_keys, audit_events};
 
 /// What a caller may do. Each role may do everything the roles before it may (docs/security.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -257,28 +257,6 @@ pub async fn list_audit(conn: &mut AsyncPgConnection, q: &AuditQuery) -> QueryRe
     }
     let limit = q.limit.unwrap_or(100).clamp(1, AUDIT_PAGE_MAX);
     query.order(audit_events::id.desc()).limit(limit).load(conn).await
-}
-
-/// Forgets inbound deliveries (webhook and Outbound Message ids kept for deduplication) received before
-/// `before`, at most `batch` at a time so that the delete never holds many locks. Returns how many went.
-pub async fn prune_inbound_deliveries(
-    conn: &mut AsyncPgConnection,
-    before: DateTime<Utc>,
-    batch: i64,
-) -> QueryResult<usize> {
-    diesel::sql_query(
-        "DELETE FROM inbound_deliveries WHERE ctid IN \
-         (SELECT ctid FROM inbound_deliveries WHERE received_at < $1 LIMIT $2)",
-    )
-    .bind::<diesel::sql_types::Timestamptz, _>(before)
-    .bind::<diesel::sql_types::BigInt, _>(batch)
-    .execute(conn)
-    .await
-}
-
-/// How many inbound deliveries are remembered (for tests and metrics).
-pub async fn count_inbound_deliveries(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-    inbound_deliveries::table.count().get_result(conn).await
 }
 
 #[cfg(test)]
