@@ -12,7 +12,7 @@
 //! | `API_STRIPE_WEBHOOK_SECRETS` | Stripe endpoint signing secrets (`whsec_…`), comma-separated (secret) | none: 503 |
 //! | `API_STRIPE_WEBHOOK_TOLERANCE_SECS` | largest accepted age of a Stripe signature | `300` |
 //! | `API_SALESFORCE_ORG_ID` | the org whose Outbound Messages are accepted (15 or 18 characters) | none: 503 |
-//! | `API_SALESFORCE_OUTBOUND_TOKEN` | the secret in the Outbound Message URL path (secret) | none: 503 |
+//! | `API_SALESFORCE_OUTBOUND_TOKEN` | the secret in the Outbound Message URL path; comma-separated during a rotation (secret) | none: 503 |
 //! | `API_SALESFORCE_CALLOUT_SECRETS` | HMAC keys of signed callouts, comma-separated (secret) | none: 503 |
 //! | `API_SALESFORCE_CALLOUT_TOLERANCE_SECS` | largest accepted age of a callout signature | `300` |
 //! | `API_SALESFORCE_EXTERNAL_ID_FIELD` | the Contact field holding the local customer id | `Customer_Id__c` |
@@ -130,6 +130,14 @@ impl ApiConfig {
             config.stripe = Some(envy::prefixed("STRIPE_").from_env()?);
         }
         anyhow::ensure!(config.db_pool_size > 0, "API_DB_POOL_SIZE must be positive");
+        anyhow::ensure!(
+            !config.stripe_webhook_secrets.iter().any(|s| s.is_empty()),
+            "API_STRIPE_WEBHOOK_SECRETS has an empty entry (a trailing comma?): it would accept any signature"
+        );
+        anyhow::ensure!(
+            !config.salesforce_callout_secrets.iter().any(|s| s.is_empty()),
+            "API_SALESFORCE_CALLOUT_SECRETS has an empty entry (a trailing comma?): it would accept any signature"
+        );
         anyhow::ensure!(
             config.bootstrap_admin_key.as_ref().is_none_or(|k| k.expose_secret().len() >= 32),
             "API_BOOTSTRAP_ADMIN_KEY must be at least 32 characters"

@@ -104,7 +104,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(e) | Self::Unavailable(e) = self {
-            tracing::error!(error = ?e, "request failed");
+            tracing::error!(error = %telemetry::scrub(&format!("{e:#}")), "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {

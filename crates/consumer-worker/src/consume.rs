@@ -54,7 +54,7 @@ pub async fn consume(
         let Some(letters) = handle(&*handler, integration, &items, config, &mut shutdown).await else { break };
         if let Err(e) = dlq::write(&pool, integration, &kafka, &letters).await {
             // Not stored: leave the batch unacknowledged, it comes back after a restart or rebalance.
-            tracing::error!(error = %format!("{e:#}"), "could not store dead letters; stopping this consumer");
+            tracing::error!(error = %telemetry::scrub(&format!("{e:#}")), "could not store dead letters; stopping this consumer");
             return Err(e);
         }
         store_offsets(&consumer, &items)?;
@@ -136,7 +136,7 @@ async fn handle(
                     letters.push(Letter::new(&items[*i].message, format!("attempts exhausted: {e:#}"), attempt))
                 }
                 Err(HandleError::Retryable(e)) => {
-                    tracing::warn!(error = %format!("{e:#}"), attempt, "event failed; will retry");
+                    tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), attempt, "event failed; will retry");
                     again.push(*i);
                 }
             }

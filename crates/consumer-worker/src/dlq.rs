@@ -64,7 +64,7 @@ pub async fn write(
                     offset = l.offset,
                     event_id = ?event.as_ref().map(|e| e.event_id),
                     attempts = l.attempts,
-                    reason = %l.reason.replace(['\n', '\r'], " "),
+                    reason = %telemetry::scrub(&l.reason),
                     "event dead-lettered"
                 );
                 let mut h = l.headers.clone();

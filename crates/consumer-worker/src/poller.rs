@@ -40,7 +40,9 @@ pub async fn run(
         match poll_once(&pool, &client).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(published = n, "salesforce poller published changes"),
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "salesforce poll failed; will try again"),
+            Err(e) => {
+                tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "salesforce poll failed; will try again")
+            }
         }
         tokio::select! {
             _ = shutdown.changed() => return Ok(()),

@@ -15,6 +15,37 @@ pub fn init(json: bool) {
     }
 }
 
+/// Makes text that came from outside (an external system's error message, a dead letter's reason) safe to
+/// log: control characters become spaces, so it cannot forge log lines, and email addresses become `[email]`,
+/// so that no customer's address reaches the logs.
+pub fn scrub(text: &str) -> String {
+    let chars: Vec<char> = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let local = |c: char| c.is_alphanumeric() || "._%+-'".contains(c);
+    let domain = |c: char| c.is_alphanumeric() || ".-".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '@' {
+            let start = out.chars().rev().take_while(|c| local(*c)).count();
+            let mut end = chars[i + 1..].iter().take_while(|c| domain(**c)).count();
+            while end > 0 && chars[i + end] == '.' {
+                end -= 1; // a sentence's full stop is not part of the address
+            }
+            let host: String = chars[i + 1..i + 1 + end].iter().collect();
+            if start > 0 && host.trim_matches('.').contains('.') {
+                let keep = out.chars().count() - start;
+                out = out.chars().take(keep).collect();
+                out.push_str("[email]");
+                i += 1 + end;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 /// A W3C `traceparent` (`00-<trace id>-<span id>-01`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceParent(String);
@@ -88,6 +119,15 @@ pub fn shutdown_receiver() -> tokio::sync::watch::Receiver<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubbing_masks_email_addresses_and_neutralises_control_characters() {
+        assert_eq!(scrub("Invalid email address: ada.k+1@example.co.uk"), "Invalid email address: [email]");
+        assert_eq!(scrub("a@b.c and x_y@z.io."), "[email] and [email].");
+        assert_eq!(scrub("line\n{\"level\":\"ERROR\"}"), "line {\"level\":\"ERROR\"}");
+        assert_eq!(scrub("user@localhost stays, @ alone stays"), "user@localhost stays, @ alone stays");
+        assert_eq!(scrub("no data here"), "no data here");
+    }
 
     #[test]
     fn a_generated_traceparent_parses_back() {

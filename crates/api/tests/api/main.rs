@@ -6,6 +6,7 @@ mod access;
 mod customers;
 mod health;
 mod helpers;
+mod hostile;
 mod pass_through;
 mod salesforce;
 mod sigterm;

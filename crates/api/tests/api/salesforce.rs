@@ -10,10 +10,10 @@ use stripe_client::webhook::{WebhookSecret, sign_header};
 
 use crate::helpers::{TestApp, spawn_app_on, spawn_app_with};
 
-const TOKEN: &str = "om-token-0123456789abcdef";
+pub(crate) const TOKEN: &str = "om-token-0123456789abcdef";
 const CALLOUT_SECRET: &str = "callout-secret-for-tests";
 
-fn configure(config: &mut api::ApiConfig, org_id: &str) {
+pub(crate) fn configure(config: &mut api::ApiConfig, org_id: &str) {
     config.salesforce_org_id = Some(org_id.to_owned());
     config.salesforce_outbound_token = Some(SecretString::from(TOKEN.to_owned()));
     config.salesforce_callout_secrets = vec![WebhookSecret::new(CALLOUT_SECRET)];
@@ -95,15 +95,15 @@ async fn a_message_the_api_did_not_ack_is_redelivered_and_then_stored_once() {
 }
 
 /// An Outbound Message as Salesforce sends it, for forging and replaying.
-fn message(org_id: &str, notification_id: &str, contact_id: &str) -> String {
+pub(crate) fn message(org_id: &str, notification_id: &str, contact_id: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>{org_id}</OrganizationId><ActionId>04kSm0000000001AAA</ActionId><SessionId xsi:nil="true"/><Notification><Id>{notification_id}</Id><sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>{contact_id}</sf:Id><sf:FirstName>Ada</sf:FirstName><sf:LastName>Lovelace</sf:LastName><sf:Email>ada-{notification_id}@example.com</sf:Email><sf:Phone xsi:nil="true"/><sf:CreatedDate>2026-11-28T10:00:00.000Z</sf:CreatedDate><sf:LastModifiedDate>2026-11-28T10:00:00.000Z</sf:LastModifiedDate><sf:SystemModstamp>2026-11-28T10:00:00.000Z</sf:SystemModstamp></sObject></Notification></notifications></soapenv:Body></soapenv:Envelope>"#
     )
 }
 
-const ORG: &str = "00DSm0000000001AAA";
+pub(crate) const ORG: &str = "00DSm0000000001AAA";
 
-async fn post_message(app: &TestApp, token: &str, body: String) -> (u16, String) {
+pub(crate) async fn post_message(app: &TestApp, token: &str, body: String) -> (u16, String) {
     let r = app
         .client
         .post(app.url(&format!("/webhooks/salesforce/outbound-messages/{token}")))

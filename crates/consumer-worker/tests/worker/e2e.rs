@@ -15,9 +15,9 @@ use stripe_client::{CustomerParams, IdempotencyKey};
 use testkit::db::TestDb;
 use uuid::Uuid;
 
-const SECRET: &str = "whsec_e2e_test_secret";
-const OM_TOKEN: &str = "e2e-outbound-token";
-const CALLOUT_SECRET: &str = "e2e-callout-secret";
+pub(crate) const SECRET: &str = "whsec_e2e_test_secret";
+pub(crate) const OM_TOKEN: &str = "e2e-outbound-token";
+pub(crate) const CALLOUT_SECRET: &str = "e2e-callout-secret";
 
 /// Which Salesforce inbound paths run.
 #[derive(Default, Clone, Copy)]
@@ -175,6 +175,19 @@ impl System {
             .spawn()
             .unwrap_or_else(|e| panic!("starting {name}: {e} (build the binaries first: cargo build --bins)"));
         self.children.insert(name, child);
+    }
+
+    /// Everything the three binaries wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        let log_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        ["api", "producer-relay", "consumer-worker"]
+            .iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(log_dir.join(format!("e2e-{}-{name}.log", self.webhook_id)));
+                text.unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     pub fn kill(&mut self, name: &str) {

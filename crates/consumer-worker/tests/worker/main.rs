@@ -6,4 +6,5 @@ mod e2e;
 mod failures;
 mod offsets;
 mod poller;
+mod secrets;
 mod sigterm;

@@ -103,3 +103,11 @@ fn no_configured_secret_rejects_everything_and_secrets_never_print() {
     assert_eq!(check(&body(), Some(&header), &[]), Err(WebhookError::NoSecrets));
     assert_eq!(format!("{:?}", secret()), "WebhookSecret([redacted])");
 }
+
+#[test]
+fn a_signature_made_with_an_empty_secret_is_rejected_even_when_one_is_configured() {
+    let empty = WebhookSecret::new("");
+    assert!(empty.is_empty());
+    let header = sign_header(&empty, NOW, &body());
+    assert_eq!(check(&body(), Some(&header), &[empty, secret()]), Err(WebhookError::NoMatchingSignature));
+}

@@ -22,9 +22,10 @@ use crate::state::AppState;
 
 const MAX_BODY: usize = 64 * 1024;
 
+/// A callout's body (public, like [`event`], for the fuzz harness, crates/fuzz).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Callout {
+pub struct Callout {
     notification_id: String,
     change_type: String,
     #[serde(default)]
@@ -67,7 +68,7 @@ fn rejection(e: WebhookError) -> ApiError {
     }
 }
 
-fn event(callout: &Callout, settings: &SalesforceInbound) -> Result<events::CustomerEvent, ApiError> {
+pub fn event(callout: &Callout, settings: &SalesforceInbound) -> Result<events::CustomerEvent, ApiError> {
     let action = match callout.change_type.as_str() {
         "CREATE" => Action::Created,
         "UPDATE" => Action::Updated,

@@ -44,10 +44,12 @@ impl SalesforceInbound {
         }
     }
 
-    /// True when `token` is the configured one (constant time).
+    /// True when `token` is one of the configured ones (comma-separated, so that the Outbound Message URL can
+    /// be rotated without a window; constant time; empty entries never match).
     fn token_matches(&self, token: &str) -> Option<bool> {
         let expected = self.outbound_token.as_ref()?;
-        Some(bool::from(expected.expose_secret().as_bytes().ct_eq(token.as_bytes())))
+        let tokens = expected.expose_secret().split(',').map(str::trim).filter(|t| !t.is_empty());
+        Some(tokens.fold(false, |found, t| found | bool::from(t.as_bytes().ct_eq(token.as_bytes()))))
     }
 
     /// True when `org_id` is the configured org (Salesforce ids compare on their first 15 characters).

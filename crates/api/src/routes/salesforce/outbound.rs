@@ -41,7 +41,7 @@ pub async fn receive(
         Some(true) => {}
     }
     let Ok(body) = read_body_limited(payload, MAX_BODY).await else {
-        return fault(500, "the message is too large");
+        return fault(413, "the message is too large");
     };
     let message = match std::str::from_utf8(&body).map_err(|e| e.to_string()).and_then(|t| parse(t, &settings)) {
         Ok(m) => m,
@@ -77,7 +77,8 @@ const ACK: &str = concat!(
 );
 
 fn fault(status: u16, reason: &str) -> HttpResponse {
-    let code = if status == 500 { "soapenv:Client" } else { "soapenv:Server" };
+    // Only unavailability is the server's fault; a refused or malformed message is the client's.
+    let code = if status > 500 { "soapenv:Server" } else { "soapenv:Client" };
     let body = format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8"?>"#,
@@ -98,12 +99,13 @@ fn escape(text: &str) -> String {
 }
 
 /// A parsed message: the org and each notification's id with the event to publish.
-struct Message {
+pub struct Message {
     org_id: String,
     deliveries: Vec<(String, Option<events::CustomerEvent>)>,
 }
 
-fn parse(text: &str, settings: &SalesforceInbound) -> Result<Message, String> {
+/// Reads an Outbound Message (public for the fuzz harness, crates/fuzz).
+pub fn parse(text: &str, settings: &SalesforceInbound) -> Result<Message, String> {
     let doc = Document::parse(text).map_err(|e| format!("not XML: {e}"))?;
     let notifications = doc
         .descendants()
