@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod observe;
 pub mod routes;
 pub mod state;
 
@@ -27,6 +28,7 @@ pub fn run(config: ApiConfig, listener: TcpListener) -> anyhow::Result<Server> {
     let stripe_webhook = web::Data::new(routes::stripe_webhook::StripeWebhook::from_config(&config));
     let salesforce = web::Data::new(routes::salesforce::SalesforceInbound::from_config(&config));
     let auth = web::Data::new(auth::Auth::from_config(&config)?);
+    telemetry::metrics::handle();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -38,6 +40,7 @@ pub fn run(config: ApiConfig, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(extract::query_config())
             .app_data(web::PayloadConfig::new(max_body))
             .configure(routes::configure)
+            .wrap(actix_web::middleware::from_fn(observe::observe))
     })
     .shutdown_timeout(30)
     .listen(listener)?;

@@ -19,6 +19,7 @@
 //! | `WORKER_SALESFORCE_POLLER` | run the Salesforce poller (for orgs that cannot reach the webhooks) | `false` |
 //! | `WORKER_SALESFORCE_POLL_SECS` | the poller's interval | `5` |
 //! | `WORKER_LOG_JSON` | JSON log lines | `false` |
+//! | `WORKER_METRICS_LISTEN` | where `/metrics` and `/health` are served; empty: nowhere | `127.0.0.1:9102` |
 //!
 //! The Stripe client reads `STRIPE_*` and the Salesforce client `SALESFORCE_*` (see the README).
 
@@ -64,6 +65,8 @@ pub struct WorkerConfig {
     pub salesforce_poll_secs: f64,
     #[serde(default)]
     pub log_json: bool,
+    #[serde(default = "d_metrics_listen")]
+    pub metrics_listen: String,
 }
 
 fn d_brokers() -> String {
@@ -99,6 +102,9 @@ fn d_pool() -> usize {
 fn d_stripe_concurrency() -> usize {
     8
 }
+fn d_metrics_listen() -> String {
+    "127.0.0.1:9102".into()
+}
 fn d_retention() -> i64 {
     168
 }
@@ -107,6 +113,11 @@ fn d_poll_secs() -> f64 {
 }
 
 impl WorkerConfig {
+    /// Where to serve metrics, if anywhere.
+    pub fn metrics_listen(&self) -> anyhow::Result<Option<std::net::SocketAddr>> {
+        telemetry::metrics::listen_addr("WORKER_METRICS_LISTEN", &self.metrics_listen)
+    }
+
     pub fn from_env() -> anyhow::Result<Self> {
         let c: Self = envy::prefixed("WORKER_").from_env()?;
         c.integration_list()?;
@@ -134,6 +145,7 @@ impl WorkerConfig {
             salesforce_poller: false,
             salesforce_poll_secs: d_poll_secs(),
             log_json: false,
+            metrics_listen: String::new(),
         }
     }
 

@@ -3,17 +3,26 @@
 //! dead-letter what failed for good or ran out of attempts (and what cannot be decoded), and only then store
 //! the batch's offsets for the next commit. A crash before the store means the batch is delivered again;
 //! handlers are idempotent. SIGTERM lets the batch in hand finish (or stop between retries, unstored).
+//!
+//! An integration an operator paused (`model::controls`) consumes nothing: its partitions are paused, the
+//! consumer keeps polling so that it stays in its group, and anything fetched before the pause took effect
+//! is held, unhandled, until the integration is resumed.
+//!
+//! Metrics: `kafka_consumer_lag{group,topic,partition}` (from librdkafka's statistics, every 5 s),
+//! `worker_retries_total{integration}`, `worker_dead_letters_total{integration}`,
+//! `worker_batch_duration_seconds{integration}`, `worker_paused{integration}`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use backon::BackoffBuilder;
 use events::{CustomerEvent, Integration, Topic};
 use model::db::PgPool;
-use rdkafka::Message;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers};
+use rdkafka::statistics::Statistics;
+use rdkafka::{ClientContext, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::watch;
 
@@ -27,31 +36,114 @@ struct Item<'a> {
     event: Result<CustomerEvent, String>,
 }
 
-/// Consumes `integration`'s topics until `shutdown` turns true, then commits what was handled.
+/// Reports each assigned partition's lag from librdkafka's statistics.
+pub struct LagContext {
+    group: String,
+}
+
+impl ClientContext for LagContext {
+    fn stats(&self, statistics: Statistics) {
+        for (topic, t) in &statistics.topics {
+            for (partition, p) in &t.partitions {
+                // -1: not assigned to this consumer, or no committed offset yet.
+                if *partition >= 0 && p.consumer_lag >= 0 {
+                    let labels =
+                        [("group", self.group.clone()), ("topic", topic.clone()), ("partition", partition.to_string())];
+                    metrics::gauge!("kafka_consumer_lag", &labels).set(p.consumer_lag as f64);
+                }
+            }
+        }
+    }
+}
+
+impl ConsumerContext for LagContext {}
+
+type Kafka = StreamConsumer<LagContext>;
+
+/// Consumes `integration`'s topics until `shutdown` turns true, then commits what was handled. `paused` holds
+/// the integrations an operator paused.
 pub async fn consume(
     config: &WorkerConfig,
     integration: Integration,
     handler: Arc<dyn Handler>,
     pool: PgPool<diesel_async::AsyncPgConnection>,
     mut shutdown: watch::Receiver<bool>,
+    mut paused: watch::Receiver<BTreeSet<String>>,
 ) -> anyhow::Result<()> {
     let kafka = config.kafka();
     kafka.ensure_all_topics().await?;
-    let consumer: StreamConsumer = kafka.consumer_config(&config.group(integration)).create()?;
+    let group = config.group(integration);
+    let consumer: Kafka = kafka
+        .consumer_config(&group)
+        .set("statistics.interval.ms", "5000")
+        .create_with_context(LagContext { group: group.clone() })?;
     let topics: Vec<String> = Topic::of(integration).map(|t| kafka.topic_name(t)).collect();
     consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
     tracing::info!(integration = integration.as_str(), group = %config.group(integration), "consuming");
     let linger = Duration::from_millis(config.linger_ms);
+    let name = integration.as_str();
+    let mut held: Vec<BorrowedMessage<'_>> = Vec::new();
+    let mut is_paused = false;
+    metrics::gauge!("worker_paused", "integration" => name).set(0.0);
     while !*shutdown.borrow() {
-        let batch = tokio::select! {
-            _ = shutdown.changed() => break,
-            b = gather(&consumer, config.batch_size.max(1), linger) => b,
+        let pause_now = paused.borrow().contains(name);
+        if pause_now {
+            if !is_paused {
+                tracing::info!(integration = name, "paused by an operator: consuming nothing until resumed");
+                metrics::gauge!("worker_paused", "integration" => name).set(1.0);
+                is_paused = true;
+            }
+            // Every round: a rebalance may have assigned new partitions since.
+            let assignment = consumer.assignment()?;
+            if assignment.count() > 0 {
+                consumer.pause(&assignment)?;
+            }
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = paused.changed() => {}
+                got = tokio::time::timeout(Duration::from_millis(500), consumer.recv()) => {
+                    if let Ok(Ok(m)) = got {
+                        held.push(m); // fetched before the pause took effect: handled after the resume
+                    }
+                }
+            }
+            continue;
+        }
+        if is_paused {
+            let assignment = consumer.assignment()?;
+            consumer.resume(&assignment)?;
+            metrics::gauge!("worker_paused", "integration" => name).set(0.0);
+            tracing::info!(integration = name, held = held.len(), "resumed");
+            is_paused = false;
+        }
+        let batch = if held.is_empty() {
+            // Only the wait for the first message may be cut short (by a shutdown or a pause): once a message
+            // is in hand, the batch is completed and handled.
+            let first = tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = paused.changed() => continue,
+                m = consumer.recv() => m,
+            };
+            match first {
+                Ok(m) => gather(&consumer, m, config.batch_size.max(1), linger).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "kafka consumer error");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            }
+        } else {
+            std::mem::take(&mut held)
         };
         if batch.is_empty() {
             continue;
         }
+        let started = std::time::Instant::now();
         let items: Vec<Item<'_>> = batch.into_iter().map(|message| Item { event: decode(&message), message }).collect();
         let Some(letters) = handle(&*handler, integration, &items, config, &mut shutdown).await else { break };
+        metrics::counter!("worker_dead_letters_total", "integration" => name).increment(letters.len() as u64);
+        metrics::histogram!("worker_batch_duration_seconds", "integration" => name)
+            .record(started.elapsed().as_secs_f64());
         if let Err(e) = dlq::write(&pool, integration, &kafka, &letters).await {
             // Not stored: leave the batch unacknowledged, it comes back after a restart or rebalance.
             tracing::error!(error = %telemetry::scrub(&format!("{e:#}")), "could not store dead letters; stopping this consumer");
@@ -66,17 +158,14 @@ pub async fn consume(
     Ok(())
 }
 
-/// Up to `max` messages: waits for the first, then at most `linger` for the rest.
-async fn gather(consumer: &StreamConsumer, max: usize, linger: Duration) -> Vec<BorrowedMessage<'_>> {
-    let mut batch = Vec::new();
-    match consumer.recv().await {
-        Ok(m) => batch.push(m),
-        Err(e) => {
-            tracing::warn!(error = %e, "kafka consumer error");
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            return batch;
-        }
-    }
+/// Up to `max` messages: `first`, then whatever arrives within `linger`.
+async fn gather<'a>(
+    consumer: &'a Kafka,
+    first: BorrowedMessage<'a>,
+    max: usize,
+    linger: Duration,
+) -> Vec<BorrowedMessage<'a>> {
+    let mut batch = vec![first];
     let deadline = tokio::time::Instant::now() + linger;
     while batch.len() < max {
         match tokio::time::timeout_at(deadline, consumer.recv()).await {
@@ -122,7 +211,8 @@ async fn handle(
     while !todo.is_empty() {
         attempt += 1;
         let events: Vec<CustomerEvent> = todo.iter().filter_map(|i| items[*i].event.clone().ok()).collect();
-        let results = handler.handle(integration, &events).await;
+        let traces: Vec<Option<String>> = todo.iter().map(|i| traceparent(&items[*i].message)).collect();
+        let results = handler.handle_traced(integration, &events, &traces).await;
         let mut again = Vec::new();
         for (i, result) in todo.iter().zip(results.into_iter().chain(std::iter::repeat_with(|| {
             Err(HandleError::Retryable(anyhow::anyhow!("the handler returned too few results")))
@@ -137,6 +227,7 @@ async fn handle(
                 }
                 Err(HandleError::Retryable(e)) => {
                     tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), attempt, "event failed; will retry");
+                    metrics::counter!("worker_retries_total", "integration" => integration.as_str()).increment(1);
                     again.push(*i);
                 }
             }
@@ -154,7 +245,7 @@ async fn handle(
 }
 
 /// Stores, per partition, the offset after the batch's last message.
-fn store_offsets(consumer: &StreamConsumer, items: &[Item<'_>]) -> anyhow::Result<()> {
+fn store_offsets(consumer: &Kafka, items: &[Item<'_>]) -> anyhow::Result<()> {
     let mut next: HashMap<(String, i32), i64> = HashMap::new();
     for item in items {
         let m = &item.message;
@@ -167,6 +258,16 @@ fn store_offsets(consumer: &StreamConsumer, items: &[Item<'_>]) -> anyhow::Resul
     }
     consumer.store_offsets(&list)?;
     Ok(())
+}
+
+/// The message's `traceparent` header, if any.
+fn traceparent(message: &BorrowedMessage<'_>) -> Option<String> {
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .find(|h| h.key == events::headers::TRACEPARENT)
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// A message's headers as a JSON object of strings.

@@ -26,6 +26,23 @@ pub enum HandleError {
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
     async fn handle(&self, integration: Integration, events: &[CustomerEvent]) -> Vec<Result<(), HandleError>>;
+
+    /// Like [`Handler::handle`], with each event's trace context (`traceparent` from its Kafka headers), so
+    /// that what the handler does continues the change's trace. By default the traces are ignored.
+    async fn handle_traced(
+        &self,
+        integration: Integration,
+        events: &[CustomerEvent],
+        traces: &[Option<String>],
+    ) -> Vec<Result<(), HandleError>> {
+        let _ = traces;
+        self.handle(integration, events).await
+    }
+}
+
+/// The trace id of a `traceparent`, for log lines.
+fn trace_id(traceparent: Option<&String>) -> &str {
+    traceparent.and_then(|t| t.get(3..35)).unwrap_or("")
 }
 
 /// Per-batch tallies, logged at debug level (never a line per event).
@@ -60,6 +77,15 @@ fn to_handle_error(f: Failure) -> HandleError {
 #[async_trait]
 impl Handler for SyncHandler {
     async fn handle(&self, integration: Integration, events: &[CustomerEvent]) -> Vec<Result<(), HandleError>> {
+        self.handle_traced(integration, events, &[]).await
+    }
+
+    async fn handle_traced(
+        &self,
+        integration: Integration,
+        events: &[CustomerEvent],
+        traces: &[Option<String>],
+    ) -> Vec<Result<(), HandleError>> {
         let Some(engine) = self.engines.get(&integration) else {
             let missing = || Err(HandleError::Retryable(anyhow::anyhow!("no connector for {}", integration.as_str())));
             return events.iter().map(|_| missing()).collect();
@@ -81,7 +107,10 @@ impl Handler for SyncHandler {
             .map(|idx| async move {
                 let mut out = Vec::with_capacity(idx.len());
                 for i in idx {
-                    out.push((i, engine.apply_inbound(&events[i]).await));
+                    out.push((
+                        i,
+                        engine.apply_inbound_traced(&events[i], traces.get(i).and_then(|t| t.as_deref())).await,
+                    ));
                 }
                 out
             })
@@ -99,21 +128,57 @@ impl Handler for SyncHandler {
             }
         }
         let mut tally = Tally::default();
+        let system = integration.as_str();
         let out: Vec<Result<(), HandleError>> = results
             .into_iter()
-            .map(|r| match r.unwrap_or(Err(Failure::Retryable("not handled".into()))) {
-                Ok(o) => {
-                    match o {
-                        Outcome::Applied => tally.applied += 1,
-                        Outcome::UpToDate => tally.up_to_date += 1,
-                        Outcome::Stale => tally.stale += 1,
+            .enumerate()
+            .map(|(i, r)| {
+                let event = &events[i];
+                let direction = if event.origin == integration.origin() { "inbound" } else { "outbound" };
+                let trace = trace_id(traces.get(i).and_then(Option::as_ref));
+                let outcome = match r.unwrap_or(Err(Failure::Retryable("not handled".into()))) {
+                    Ok(o) => {
+                        let outcome = match o {
+                            Outcome::Applied => {
+                                tally.applied += 1;
+                                "applied"
+                            }
+                            Outcome::UpToDate => {
+                                tally.up_to_date += 1;
+                                "unchanged"
+                            }
+                            Outcome::Stale => {
+                                tally.stale += 1;
+                                "stale"
+                            }
+                        };
+                        Ok(outcome)
                     }
-                    Ok(())
+                    Err(f) => {
+                        tally.failed += 1;
+                        Err(to_handle_error(f))
+                    }
+                };
+                let label = match &outcome {
+                    Ok(o) => *o,
+                    Err(_) => "failed",
+                };
+                metrics::counter!("sync_events_total", "integration" => system, "direction" => direction, "outcome" => label)
+                    .increment(1);
+                if label == "applied" {
+                    // One line per change the sync made: pushed to the system (outbound) or applied to the
+                    // catalog from it (inbound), with the trace id of the change that caused it.
+                    let what = if direction == "outbound" { "pushed to the system" } else { "applied to the catalog" };
+                    tracing::info!(
+                        integration = system,
+                        direction,
+                        customer_id = ?event.customer_id,
+                        event_id = %event.event_id,
+                        trace_id = trace,
+                        "{what}"
+                    );
                 }
-                Err(f) => {
-                    tally.failed += 1;
-                    Err(to_handle_error(f))
-                }
+                outcome.map(drop)
             })
             .collect();
         tracing::debug!(integration = integration.as_str(), events = events.len(), ?tally, "batch handled");

@@ -26,11 +26,14 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let pool = model::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
+    let (pauses, paused) = watch::channel(std::collections::BTreeSet::new());
     let mut tasks = tokio::task::JoinSet::new();
     for integration in config.integration_list()? {
         let (config, handler, shutdown, pool) = (config.clone(), handler.clone(), shutdown.clone(), pool.clone());
-        tasks.spawn(async move { consume::consume(&config, integration, handler, pool, shutdown).await });
+        let paused = paused.clone();
+        tasks.spawn(async move { consume::consume(&config, integration, handler, pool, shutdown, paused).await });
     }
+    tasks.spawn(watch_pauses(pool.clone(), pauses, shutdown.clone()));
     tasks.spawn(prune(pool, config.dedupe_retention_hours, config.inbound_retention_hours, shutdown));
     while let Some(done) = tasks.join_next().await {
         done??;
@@ -57,6 +60,35 @@ pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> 
     run(config, Arc::new(SyncHandler::new(engines)), shutdown).await?;
     if let Some(p) = poller {
         p.await??;
+    }
+    Ok(())
+}
+
+/// Reads the paused integrations every second (`model::controls`), so that a pause or resume takes effect
+/// without a restart.
+async fn watch_pauses(
+    pool: model::db::PgPool<diesel_async::AsyncPgConnection>,
+    pauses: watch::Sender<std::collections::BTreeSet<String>>,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    while !*shutdown.borrow() {
+        if let Ok(mut conn) = pool.get().await {
+            match model::controls::paused(&mut conn).await {
+                Ok(list) => {
+                    let now: std::collections::BTreeSet<String> = list.into_iter().map(|p| p.integration).collect();
+                    pauses.send_if_modified(|current| {
+                        let changed = *current != now;
+                        *current = now;
+                        changed
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "reading paused integrations failed"),
+            }
+        }
+        tokio::select! {
+            _ = shutdown.changed() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
     }
     Ok(())
 }

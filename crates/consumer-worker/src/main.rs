@@ -11,7 +11,12 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(config.log_json);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => consumer_worker::run_sync(config, telemetry::shutdown_receiver()).await,
+        [] => {
+            if let Some(listen) = config.metrics_listen()? {
+                telemetry::metrics::serve(listen)?;
+            }
+            consumer_worker::run_sync(config, telemetry::shutdown_receiver()).await
+        }
         ["dlq", command, rest @ ..] => {
             let integration = match rest.first() {
                 Some(name) => Some(WorkerConfig::parse_integration(name)?),

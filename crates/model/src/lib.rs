@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod controls;
 pub mod customer;
 pub mod db;
 pub mod fields;

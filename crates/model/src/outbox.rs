@@ -26,6 +26,7 @@ pub struct OutboxRow {
     pub partition_key: String,
     pub headers: Value,
     pub payload: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn row(topic: Topic, event: &CustomerEvent, traceparent: Option<&str>) -> QueryResult<NewRow> {
@@ -151,4 +152,23 @@ pub async fn lane_batch_all(conn: &mut AsyncPgConnection) -> Vec<String> {
 /// The topics of the rows waiting for one partition key (a customer's events not yet on Kafka).
 pub async fn pending_for(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Vec<String>> {
     outbox::table.filter(outbox::partition_key.eq(key)).order(outbox::id).select(outbox::topic).load(conn).await
+}
+
+/// How many rows wait in the outbox, and the age in seconds of the oldest (0 when empty), for the relay's
+/// gauges. Counts with one index-only scan: the outbox is short unless Kafka is unreachable.
+pub async fn depth(conn: &mut AsyncPgConnection) -> QueryResult<(i64, f64)> {
+    #[derive(QueryableByName)]
+    struct Depth {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        oldest_age: f64,
+    }
+    let d: Depth = diesel::sql_query(
+        "SELECT count(*) AS rows, \
+         coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age FROM outbox",
+    )
+    .get_result(conn)
+    .await?;
+    Ok((d.rows, d.oldest_age))
 }

@@ -133,3 +133,12 @@ diesel::table! {
         trace_id -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    integration_pauses (integration) {
+        integration -> Text,
+        paused_at -> Timestamptz,
+        paused_by -> Text,
+        reason -> Nullable<Text>,
+    }
+}

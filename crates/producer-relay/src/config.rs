@@ -12,6 +12,7 @@
 //! | `RELAY_POLL_INTERVAL_MS` | longest pause between probes of an idle outbox (they start at 1 ms and double) | `20` |
 //! | `RELAY_PAUSE_AFTER_PRODUCE_MS` | fault injection for crash tests: wait after Kafka acknowledged, before deleting | `0` |
 //! | `RELAY_LOG_JSON` | JSON log lines | `false` |
+//! | `RELAY_METRICS_LISTEN` | where `/metrics` and `/health` are served; empty: nowhere | `127.0.0.1:9101` |
 
 use std::time::Duration;
 
@@ -40,6 +41,12 @@ pub struct RelayConfig {
     pub pause_after_produce_ms: u64,
     #[serde(default)]
     pub log_json: bool,
+    #[serde(default = "d_metrics_listen")]
+    pub metrics_listen: String,
+}
+
+fn d_metrics_listen() -> String {
+    "127.0.0.1:9101".into()
 }
 
 fn d_brokers() -> String {
@@ -62,6 +69,11 @@ fn d_poll() -> u64 {
 }
 
 impl RelayConfig {
+    /// Where to serve metrics, if anywhere.
+    pub fn metrics_listen(&self) -> anyhow::Result<Option<std::net::SocketAddr>> {
+        telemetry::metrics::listen_addr("RELAY_METRICS_LISTEN", &self.metrics_listen)
+    }
+
     pub fn from_env() -> anyhow::Result<Self> {
         let c: Self = envy::prefixed("RELAY_").from_env()?;
         anyhow::ensure!((1..=10_000).contains(&c.batch_size), "RELAY_BATCH_SIZE must be 1..=10000");
@@ -82,6 +94,7 @@ impl RelayConfig {
             poll_interval_ms: d_poll(),
             pause_after_produce_ms: 0,
             log_json: false,
+            metrics_listen: String::new(),
         }
     }
 

@@ -35,6 +35,7 @@ pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> an
         pause_after_produce: Duration::from_millis(config.pause_after_produce_ms),
     };
     tracing::info!(topics = %publisher.kafka.topic_name(Topic::all().next().expect("topics")), "relay started");
+    let gauges = tokio::spawn(outbox_gauges(pool.clone(), shutdown.clone()));
     let mut idle = Idle::new(config.poll_interval());
     while !*shutdown.borrow() {
         let published = match sweep(&pool, &publisher, config.concurrency).await {
@@ -63,8 +64,25 @@ pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> an
         }
     }
     publisher.producer.flush(Duration::from_secs(10))?;
+    gauges.abort();
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// `outbox_rows` and `outbox_oldest_age_seconds`, sampled every second.
+async fn outbox_gauges(pool: Pool<AsyncPgConnection>, mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        if let Ok(mut conn) = pool.get().await
+            && let Ok((rows, oldest)) = model::outbox::depth(&mut conn).await
+        {
+            metrics::gauge!("outbox_rows").set(rows as f64);
+            metrics::gauge!("outbox_oldest_age_seconds").set(oldest);
+        }
+        tokio::select! {
+            _ = shutdown.changed() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
 }
 
 /// The pause between probes of an idle outbox: 1 ms doubling up to the poll interval.

@@ -80,15 +80,25 @@ impl Publisher {
         }
         let mut acked = Vec::with_capacity(pending.len());
         let mut failed = false;
-        for (id, delivery) in pending {
+        for ((id, delivery), row) in pending.into_iter().zip(rows) {
             match delivery.await {
-                Ok(Ok(_)) if !failed => acked.push(id),
+                Ok(Ok(_)) if !failed => {
+                    // From the change's commit (the row's insert) to Kafka's acknowledgement.
+                    let lag = (chrono::Utc::now() - row.created_at).num_microseconds().unwrap_or(i64::MAX);
+                    metrics::histogram!("relay_publish_lag_seconds").record(lag as f64 / 1e6);
+                    metrics::counter!("relay_published_total", "topic" => row.topic.clone()).increment(1);
+                    acked.push(id)
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err((e, _))) => {
                     tracing::warn!(error = %e, outbox_id = id, "Kafka refused an event; will retry");
+                    metrics::counter!("relay_publish_errors_total").increment(1);
                     failed = true;
                 }
-                Err(_) => failed = true,
+                Err(_) => {
+                    metrics::counter!("relay_publish_errors_total").increment(1);
+                    failed = true
+                }
             }
         }
         acked

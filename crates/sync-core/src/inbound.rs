@@ -55,9 +55,16 @@ fn invalid(e: FieldError) -> Abort {
 impl Engine {
     /// Applies a change that happened in this engine's system. Idempotent: a redelivered event is a no-op.
     pub async fn apply_inbound(&self, event: &CustomerEvent) -> Result<Outcome, Failure> {
+        self.apply_inbound_traced(event, None).await
+    }
+
+    /// [`Engine::apply_inbound`], continuing the change's trace (its W3C `traceparent`, from the Kafka
+    /// headers): the catalog change and the events it causes carry it on to the other systems.
+    pub async fn apply_inbound_traced(&self, event: &CustomerEvent, trace: Option<&str>) -> Result<Outcome, Failure> {
         let mut conn = self.conn().await?;
-        let result =
-            conn.transaction::<_, Abort, _>(|conn| async move { self.apply_in(conn, event).await }.scope_boxed()).await;
+        let result = conn
+            .transaction::<_, Abort, _>(|conn| async move { self.apply_in(conn, event, trace).await }.scope_boxed())
+            .await;
         match result {
             Ok(outcome) => Ok(outcome),
             Err(Abort::Failure(f)) => Err(f),
@@ -65,7 +72,12 @@ impl Engine {
         }
     }
 
-    async fn apply_in(&self, conn: &mut AsyncPgConnection, event: &CustomerEvent) -> Result<Outcome, Abort> {
+    async fn apply_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: &CustomerEvent,
+        trace: Option<&str>,
+    ) -> Result<Outcome, Abort> {
         let name = self.name();
         if !sync_state::mark_processed(conn, name, event.event_id).await? {
             return Ok(Outcome::UpToDate);
@@ -92,7 +104,7 @@ impl Engine {
             None => None,
         };
         match event.action {
-            Action::Deleted => self.delete_in(conn, event, external_id, current).await,
+            Action::Deleted => self.delete_in(conn, event, trace, external_id, current).await,
             Action::Created | Action::Updated => {
                 let snapshot = event.customer.as_ref().ok_or_else(|| {
                     Abort::Failure(Failure::Permanent("a created or updated event without the customer".into()))
@@ -104,8 +116,8 @@ impl Engine {
                     None => customer::find_by_email_for_update(conn, &fields.email).await?,
                 };
                 match current {
-                    None => self.create_in(conn, event, external_id, &fields).await,
-                    Some(c) => self.update_in(conn, event, external_id, link.as_ref(), c, &fields).await,
+                    None => self.create_in(conn, event, trace, external_id, &fields).await,
+                    Some(c) => self.update_in(conn, event, trace, external_id, link.as_ref(), c, &fields).await,
                 }
             }
         }
@@ -115,6 +127,7 @@ impl Engine {
         &self,
         conn: &mut AsyncPgConnection,
         event: &CustomerEvent,
+        trace: Option<&str>,
         external_id: &str,
         current: Option<Customer>,
     ) -> Result<Outcome, Abort> {
@@ -126,7 +139,7 @@ impl Engine {
             return Ok(Outcome::Stale);
         };
         // Deletes are final, even when the catalog changed after the deletion was made there.
-        let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, None);
+        let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, trace.map(str::to_owned));
         catalog::delete(conn, c.id, None, &ctx).await?;
         sync_state::record_inbound_delete(conn, self.name(), c.id, external_id, event.occurred_at).await?;
         Ok(Outcome::Applied)
@@ -136,20 +149,24 @@ impl Engine {
         &self,
         conn: &mut AsyncPgConnection,
         event: &CustomerEvent,
+        trace: Option<&str>,
         external_id: &str,
         fields: &CustomerFields,
     ) -> Result<Outcome, Abort> {
-        let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, None);
+        let ctx = ChangeContext::inbound(self.integration().origin(), event.occurred_at, trace.map(str::to_owned));
         let c = catalog::create(conn, fields, &ctx).await?;
         let held = self.connector.normalize(fields);
         sync_state::record_inbound(conn, self.name(), c.id, external_id, &held, c.version, event.occurred_at).await?;
         Ok(Outcome::Applied)
     }
 
+    // A private step of `apply_in`: every argument is something apply_in already resolved.
+    #[allow(clippy::too_many_arguments)]
     async fn update_in(
         &self,
         conn: &mut AsyncPgConnection,
         event: &CustomerEvent,
+        trace: Option<&str>,
         external_id: &str,
         link: Option<&Link>,
         c: Customer,
@@ -178,7 +195,7 @@ impl Engine {
         let overwritten = link.and_then(|l| l.last_pushed_at).is_some_and(|p| self.at_precision(p) >= occurred);
         let ctx = ChangeContext {
             back_to_origin: overwritten,
-            ..ChangeContext::inbound(self.integration().origin(), event.occurred_at, None)
+            ..ChangeContext::inbound(self.integration().origin(), event.occurred_at, trace.map(str::to_owned))
         };
         let patch = CustomerPatch {
             name: Some(fields.name.clone()),

@@ -72,7 +72,19 @@ impl Engine {
             }
         }
         for chunk in requests.chunks(self.connector.max_batch().max(1)) {
+            let started = std::time::Instant::now();
             let results = self.connector.push(chunk).await;
+            let system = self.name();
+            metrics::histogram!("external_request_duration_seconds", "system" => system, "operation" => "push")
+                .record(started.elapsed().as_secs_f64());
+            for result in &results {
+                let kind = match result {
+                    Ok(_) => continue,
+                    Err(PushError::Retryable(_)) => "retryable",
+                    Err(PushError::Permanent(_)) => "permanent",
+                };
+                metrics::counter!("external_errors_total", "system" => system, "kind" => kind).increment(1);
+            }
             let failure = PushError::Retryable("the connector returned fewer results than requests".into());
             let results: Vec<_> =
                 results.into_iter().chain(std::iter::repeat(Err(failure))).take(chunk.len()).collect();

@@ -113,6 +113,11 @@ impl Connector for SalesforceConnector {
         for (i, customer_id) in unlinked {
             results[i] = self.delete_unlinked(customer_id).await;
         }
+        if let Some(usage) = self.client.api_usage() {
+            // Salesforce's own count of the org's API requests in the last 24 h (`Sforce-Limit-Info`).
+            metrics::gauge!("salesforce_api_requests_used").set(usage.used as f64);
+            metrics::gauge!("salesforce_api_requests_allowed").set(usage.allowed as f64);
+        }
         results
     }
 }

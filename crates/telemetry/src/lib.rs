@@ -1,6 +1,8 @@
 //! Logging set-up, W3C trace context and shutdown signals, shared by the three binaries so that they log and
 //! stop alike. It must never hold business logic.
 
+pub mod metrics;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 

@@ -129,13 +129,13 @@ pub async fn guard(
     let Access::Role(needed) = endpoint.access else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let trace = req
-        .headers()
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .and_then(TraceParent::parse)
-        .unwrap_or_else(TraceParent::generate);
-    req.extensions_mut().insert(trace.clone());
+    // The observe middleware chose the request's trace; a server built without it starts one here.
+    let existing = req.extensions().get::<TraceParent>().cloned();
+    let trace = existing.unwrap_or_else(|| {
+        let trace = TraceParent::generate();
+        req.extensions_mut().insert(trace.clone());
+        trace
+    });
     let (Some(state), Some(auth)) =
         (req.app_data::<web::Data<AppState>>().cloned(), req.app_data::<web::Data<Auth>>().cloned())
     else {

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dead_letters;
 pub mod external;
 pub mod health;
+pub mod integrations;
 pub mod salesforce;
 pub mod stripe_webhook;
 
@@ -46,6 +47,7 @@ const ADMIN: Access = Access::Role(Role::Admin);
 pub static ENDPOINTS: &[Endpoint] = &[
     ep(Method::GET, "/healthz", Public, |r| r.to(health::healthz)),
     ep(Method::GET, "/readyz", Public, |r| r.to(health::readyz)),
+    ep(Method::GET, "/metrics", Public, |r| r.to(crate::observe::metrics)),
     ep(Method::POST, "/webhooks/stripe", Public, |r| r.to(stripe_webhook::receive)),
     ep(Method::POST, "/webhooks/salesforce/outbound-messages/{token}", Public, |r| r.to(salesforce::outbound::receive)),
     ep(Method::POST, "/webhooks/salesforce/callouts", Public, |r| r.to(salesforce::callout::receive)),
@@ -67,6 +69,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep(Method::GET, "/v1/stripe/customers/{id}", VIEWER, |r| r.to(external::stripe_customers::get)),
     ep(Method::PATCH, "/v1/stripe/customers/{id}", EDITOR, |r| r.to(external::stripe_customers::update)),
     ep(Method::DELETE, "/v1/stripe/customers/{id}", EDITOR, |r| r.to(external::stripe_customers::delete)),
+    ep(Method::GET, "/v1/integrations", VIEWER, |r| r.to(integrations::list)),
+    ep(Method::POST, "/v1/integrations/{name}/pause", OPERATOR, |r| r.to(integrations::pause)),
+    ep(Method::POST, "/v1/integrations/{name}/resume", OPERATOR, |r| r.to(integrations::resume)),
     ep(Method::GET, "/v1/dead-letters", OPERATOR, |r| r.to(dead_letters::list)),
     ep(Method::POST, "/v1/dead-letters/replay", OPERATOR, |r| r.to(dead_letters::replay)),
     ep(Method::POST, "/v1/keys", ADMIN, |r| r.to(access::create_key)),

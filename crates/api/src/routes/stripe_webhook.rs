@@ -77,6 +77,12 @@ pub async fn receive(
     let mut conn = state.conn().await?;
     let first = store(&mut conn, &event.id, publish.as_ref(), trace.0.as_str()).await?;
     tracing::info!(first, published = first && publish.is_some(), "stripe event received");
+    let result = match (first, publish.is_some()) {
+        (false, _) => "duplicate",
+        (true, true) => "published",
+        (true, false) => "echo",
+    };
+    metrics::counter!("inbound_deliveries_total", "source" => "stripe_webhook", "result" => result).increment(1);
     Ok(HttpResponse::Ok().json(json!({
         "received": true, "duplicate": !first, "published": first && publish.is_some()
     })))

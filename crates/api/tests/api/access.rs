@@ -24,7 +24,7 @@ async fn state_of(app: &TestApp) -> String {
         (SELECT md5(coalesce(string_agg(id::text || version || name || email || coalesce(phone, ''), ',' ORDER BY id), '')) FROM customers), \
         (SELECT count(*) FROM outbox), (SELECT count(*) FROM customer_tombstones), \
         (SELECT md5(coalesce(string_agg(id::text || coalesce(revoked_at::text, ''), ',' ORDER BY id), '')) FROM api_keys), \
-        (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL)) AS digest";
+        (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL), (SELECT count(*) FROM integration_pauses)) AS digest";
     diesel::sql_query(sql).get_result::<Digest>(&mut conn).await.unwrap().digest
 }
 
@@ -38,7 +38,11 @@ async fn create_key(app: &TestApp, role: &str) -> (String, String) {
 
 /// The path with its parameters filled in, and a body that would change something if it got through.
 fn request_for(endpoint: &Endpoint, customer_id: &str, key_id: &str) -> (String, Option<Value>) {
-    let path = endpoint.path.replace("/v1/keys/{id}", &format!("/v1/keys/{key_id}")).replace("{id}", customer_id);
+    let path = endpoint
+        .path
+        .replace("/v1/keys/{id}", &format!("/v1/keys/{key_id}"))
+        .replace("{id}", customer_id)
+        .replace("{name}", "stripe");
     let body = match (endpoint.method.as_str(), endpoint.path) {
         ("POST", "/v1/customers") => Some(json!({"name": "Mallory", "email": "mallory@example.com"})),
         ("PATCH", "/v1/customers/{id}") => Some(json!({"name": "Mallory"})),
@@ -81,6 +85,7 @@ async fn only_health_probes_and_webhooks_are_public() {
     let expected: BTreeSet<_> = [
         "GET /healthz",
         "GET /readyz",
+        "GET /metrics",
         "POST /webhooks/stripe",
         "POST /webhooks/salesforce/outbound-messages/{token}",
         "POST /webhooks/salesforce/callouts",

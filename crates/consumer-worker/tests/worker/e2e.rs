@@ -73,6 +73,9 @@ pub(crate) struct System {
     children: HashMap<&'static str, Child>,
     webhook_id: String,
     pub http: reqwest::Client,
+    /// Where the relay and the worker serve their metrics.
+    pub relay_metrics: String,
+    pub worker_metrics: String,
 }
 
 impl Drop for System {
@@ -101,7 +104,8 @@ impl System {
     pub async fn start_with(inbound: Inbound, overrides: Vec<(String, String)>) -> Self {
         let db = testkit::db::fresh().await.unwrap();
         let kafka = testkit::kafka::settings();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let free_port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (port, relay_metrics_port, worker_metrics_port) = (free_port(), free_port(), free_port());
         let api_url = format!("http://127.0.0.1:{port}");
         let sim_config = salesforce_sim::SimConfig {
             outbound_url: inbound
@@ -118,6 +122,8 @@ impl System {
         let mut env: Vec<(String, String)> = vec![
             ("API_LISTEN".into(), format!("127.0.0.1:{port}")),
             ("API_BOOTSTRAP_ADMIN_KEY".into(), testkit::ADMIN_KEY.into()),
+            ("RELAY_METRICS_LISTEN".into(), format!("127.0.0.1:{relay_metrics_port}")),
+            ("WORKER_METRICS_LISTEN".into(), format!("127.0.0.1:{worker_metrics_port}")),
             ("API_STRIPE_WEBHOOK_SECRETS".into(), SECRET.into()),
             ("STRIPE_API_BASE".into(), stripe_url.clone()),
             ("STRIPE_SECRET_KEY".into(), "sk_test_e2e".into()),
@@ -153,6 +159,8 @@ impl System {
             children: HashMap::new(),
             webhook_id,
             http: testkit::admin_http(),
+            relay_metrics: format!("http://127.0.0.1:{relay_metrics_port}/metrics"),
+            worker_metrics: format!("http://127.0.0.1:{worker_metrics_port}/metrics"),
         };
         for name in ["producer-relay", "consumer-worker", "api"] {
             system.spawn(name);

@@ -5,6 +5,7 @@
 mod e2e;
 mod failures;
 mod offsets;
+mod operability;
 mod poller;
 mod secrets;
 mod sigterm;

@@ -6,6 +6,7 @@ async fn the_worker_stops_cleanly_on_sigterm() {
     let kafka = testkit::kafka::settings();
     let mut child = Command::new(env!("CARGO_BIN_EXE_consumer-worker"))
         .env("WORKER_DATABASE_URL", "postgres://unused")
+        .env("WORKER_METRICS_LISTEN", "127.0.0.1:0")
         .env("WORKER_KAFKA_BROKERS", &kafka.brokers)
         .env("WORKER_KAFKA_TOPIC_PREFIX", &kafka.topic_prefix)
         .env("WORKER_GROUP_PREFIX", format!("g{}", uuid::Uuid::new_v4().simple()))

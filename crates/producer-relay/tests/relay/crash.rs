@@ -14,6 +14,7 @@ use crate::helpers::{TOPIC, drained, update_event};
 fn start_relay(db: &TestDb, kafka: &KafkaSettings, pause_after_produce_ms: u64) -> Child {
     Command::new(env!("CARGO_BIN_EXE_producer-relay"))
         .env("RELAY_DATABASE_URL", &db.url)
+        .env("RELAY_METRICS_LISTEN", "127.0.0.1:0")
         .env("RELAY_KAFKA_BROKERS", &kafka.brokers)
         .env("RELAY_KAFKA_TOPIC_PREFIX", &kafka.topic_prefix)
         .env("RELAY_KAFKA_PARTITIONS", "4")

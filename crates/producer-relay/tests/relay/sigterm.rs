@@ -7,6 +7,7 @@ async fn the_relay_stops_cleanly_on_sigterm() {
     let kafka = testkit::kafka::settings();
     let mut child = Command::new(env!("CARGO_BIN_EXE_producer-relay"))
         .env("RELAY_DATABASE_URL", &db.url)
+        .env("RELAY_METRICS_LISTEN", "127.0.0.1:0")
         .env("RELAY_KAFKA_BROKERS", &kafka.brokers)
         .env("RELAY_KAFKA_TOPIC_PREFIX", &kafka.topic_prefix)
         .spawn()

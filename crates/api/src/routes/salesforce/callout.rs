@@ -58,6 +58,12 @@ pub async fn receive(
     let mut conn = state.conn().await?;
     let first = store(&mut conn, &[(callout.notification_id.clone(), event)], trace.0.as_str()).await? == 1;
     tracing::info!(first, own, "salesforce callout received");
+    let result = match (first, own) {
+        (false, _) => "duplicate",
+        (true, false) => "published",
+        (true, true) => "echo",
+    };
+    metrics::counter!("inbound_deliveries_total", "source" => "salesforce_callout", "result" => result).increment(1);
     Ok(HttpResponse::Ok().json(json!({"received": true, "duplicate": !first, "published": first && !own})))
 }
 

@@ -60,6 +60,9 @@ pub async fn receive(
     match stored {
         Ok(first) => {
             tracing::info!(new = first, "salesforce outbound message stored");
+            let result = if first > 0 { "published" } else { "duplicate" };
+            metrics::counter!("inbound_deliveries_total", "source" => "salesforce_outbound_message", "result" => result)
+                .increment(1);
             HttpResponse::Ok().content_type("text/xml; charset=utf-8").body(ACK)
         }
         Err(e) => {
