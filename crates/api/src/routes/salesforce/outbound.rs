@@ -159,3 +159,31 @@ fn fields(object: Node<'_, '_>) -> Map<String, Value> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by scripts/fuzz: roxmltree before 0.21.2 recursed once per level of nesting, so a body of about
+    /// 30 KB of `<a>` overflowed the stack of an actix worker thread (2 MiB) and aborted the whole process.
+    #[test]
+    fn deeply_nested_xml_is_refused_without_exhausting_a_worker_threads_stack() {
+        let settings = SalesforceInbound::from_config(&crate::config::ApiConfig::for_database("postgres://unused"));
+        let depth = 100_000; // 300 and 700 KB, within MAX_BODY
+        let open_only = format!("<notifications>{}", "<a>".repeat(depth));
+        let closed = format!(
+            "<notifications><OrganizationId>00D</OrganizationId><Notification><Id>04l</Id><sObject><Id>003</Id>\
+             <LastName>{}x{}</LastName></sObject></Notification></notifications>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        let worker = std::thread::Builder::new().stack_size(2 * 1024 * 1024);
+        let parsed = worker
+            .spawn(move || (parse(&open_only, &settings).err(), parse(&closed, &settings).map(|m| m.deliveries.len())))
+            .expect("a thread")
+            .join()
+            .expect("no stack overflow, no panic");
+        assert!(parsed.0.as_deref().is_some_and(|e| e.starts_with("not XML")), "{:?}", parsed.0);
+        assert_eq!(parsed.1, Ok(1), "a nested field is read as empty text");
+    }
+}
