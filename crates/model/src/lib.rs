@@ -4,6 +4,7 @@
 //! external system: every effect outside the database leaves through the outbox.
 
 pub mod access;
+pub mod backfill;
 pub mod catalog;
 pub mod controls;
 pub mod customer;

@@ -142,3 +142,11 @@ diesel::table! {
         reason -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    backfill_cursors (name) {
+        name -> Text,
+        position -> Text,
+        updated_at -> Timestamptz,
+    }
+}

@@ -482,3 +482,68 @@ pub async fn replay_dead_letters(conn: &mut AsyncPgConnection, integration: Opti
     })
     .await
 }
+
+/// The links of the records `external_ids` in `integration` (those that are linked), deleted ones included.
+pub async fn links_by_external_ids(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    external_ids: &[String],
+) -> QueryResult<Vec<Link>> {
+    customer_links::table
+        .filter(customer_links::integration.eq(integration))
+        .filter(customer_links::external_id.eq_any(external_ids))
+        .select(Link::as_select())
+        .load(conn)
+        .await
+}
+
+/// Up to `limit` links of `integration` with customer ids after `after`, in customer id order: every link of
+/// an integration, page by page (those of deleted customers included).
+pub async fn links_after(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<Link>> {
+    let mut q = customer_links::table
+        .filter(customer_links::integration.eq(integration))
+        .order(customer_links::customer_id)
+        .limit(limit)
+        .select(Link::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(customer_links::customer_id.gt(after));
+    }
+    q.load(conn).await
+}
+
+/// Forgets that `customer_id` is linked to the record `external_id` of `integration`, which no longer exists
+/// there although the product never heard of its deletion: the next outbound reconcile creates the record
+/// anew. Only while the link still names that record and is not marked deleted (deletes the product heard of
+/// are final); returns whether it did.
+pub async fn unlink_vanished(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    customer_id: Uuid,
+    external_id: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        customer_links::table
+            .filter(customer_links::customer_id.eq(customer_id))
+            .filter(customer_links::integration.eq(integration))
+            .filter(customer_links::external_id.eq(external_id))
+            .filter(customer_links::deleted.eq(false)),
+    )
+    .set((
+        customer_links::external_id.eq(None::<String>),
+        customer_links::synced_version.eq(None::<i64>),
+        customer_links::synced_fields.eq(None::<serde_json::Value>),
+        customer_links::source_at.eq(None::<DateTime<Utc>>),
+        customer_links::pending_key.eq(None::<Uuid>),
+        customer_links::pending_fields.eq(None::<serde_json::Value>),
+        customer_links::pending_version.eq(None::<i64>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}

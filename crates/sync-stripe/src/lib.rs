@@ -5,6 +5,8 @@
 //!
 //! It must never touch the database or Kafka: the engine decides what to push and stores the outcome.
 
+pub mod inbound;
+
 use async_trait::async_trait;
 use events::Integration;
 use futures::StreamExt;

@@ -1,9 +1,17 @@
 //! `syncctl`: the operators' command line. See `syncctl --help`.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = syncctl::Cli::parse();
-    syncctl::run(cli, &mut std::io::stdout()).await
+    match syncctl::run(cli, &mut std::io::stdout()).await {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

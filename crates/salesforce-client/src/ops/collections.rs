@@ -79,6 +79,23 @@ impl SalesforceClient {
         self.collection(Op::Upsert, items).await
     }
 
+    /// Sets only the external-id field of existing Contacts, given as `(Id, customer id)` pairs: links Contacts
+    /// made outside the product to their customers, so that the product's upserts on that field find them
+    /// instead of creating twins. No other field is sent.
+    pub async fn set_customer_ids(&self, pairs: &[(String, String)]) -> Result<Vec<RecordResult>, Error> {
+        let items = pairs
+            .iter()
+            .map(|(id, customer_id)| {
+                let mut record = Map::new();
+                record.insert("attributes".into(), json!({ "type": "Contact" }));
+                record.insert("id".into(), Value::String(record_id(id)?.to_owned()));
+                record.insert(self.external_id_field.to_string(), Value::String(customer_id.clone()));
+                Ok(Value::Object(record))
+            })
+            .collect::<Result<_, Error>>()?;
+        self.collection(Op::Update, items).await
+    }
+
     /// Deletes the Contacts with these ids.
     pub async fn delete_contacts<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<RecordResult>, Error> {
         let items = ids
