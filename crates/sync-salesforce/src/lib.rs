@@ -1,6 +1,8 @@
-//! Salesforce Contacts as a [`sync_core::Connector`]. Creates and updates are upserts on the external-id
-//! field (`Customer_Id__c` by default), so a retried create can never make a twin; a batch of up to 200
-//! goes out as one sObject Collections call with `allOrNone=false`, and each record's result stands alone.
+//! Salesforce Contacts as a [`sync_core::Connector`]. A linked Contact is updated by its Id (which also writes
+//! the external-id field, so a Contact made in Salesforce carries its customer id from then on); an unlinked
+//! one is upserted on the external-id field (`Customer_Id__c` by default), so a retried create can never make a
+//! twin. A linked Contact that no longer exists is upserted again. Batches of up to 200 go out as sObject
+//! Collections calls with `allOrNone=false`, and each record's result stands alone.
 //! Deletes go by the linked Id in one collection call; a record already gone counts as deleted. Names are
 //! split to FirstName 40 / LastName 80 by [`model::split_name_within`].
 //!
@@ -30,6 +32,23 @@ impl SalesforceConnector {
         match self.client.upsert_contacts(contacts).await {
             Ok(results) => results.iter().map(|r| record(r, |id| PushDone::Upserted { external_id: id })).collect(),
             Err(e) => vec![Err(call_error(&e)); contacts.len()],
+        }
+    }
+
+    /// Updates linked Contacts by Id; a Contact gone from Salesforce comes back as `None`, to be upserted.
+    async fn updates(&self, contacts: &[SalesforceContact]) -> Vec<Option<PushResult>> {
+        if contacts.is_empty() {
+            return Vec::new();
+        }
+        match self.client.update_contacts(contacts).await {
+            Ok(results) => results
+                .iter()
+                .map(|r| match record(r, |id| PushDone::Upserted { external_id: id }) {
+                    Err(_) if r.errors.iter().any(|e| e.status_code.is_missing_record()) => None,
+                    other => Some(other),
+                })
+                .collect(),
+            Err(e) => vec![Some(Err(call_error(&e))); contacts.len()],
         }
     }
 
@@ -92,16 +111,33 @@ impl Connector for SalesforceConnector {
 
     async fn push(&self, requests: &[PushRequest]) -> Vec<PushResult> {
         let mut upserts = Vec::new();
+        let mut linked = Vec::new();
         let mut deletes = Vec::new();
         let mut unlinked = Vec::new();
         for (i, r) in requests.iter().enumerate() {
             match r {
-                PushRequest::Upsert(u) => upserts.push((i, SalesforceContact::from_fields(&u.fields, u.customer_id))),
+                PushRequest::Upsert(u) => {
+                    let mut contact = SalesforceContact::from_fields(&u.fields, u.customer_id);
+                    match &u.external_id {
+                        Some(id) => {
+                            contact.id = Some(id.clone());
+                            linked.push((i, contact));
+                        }
+                        None => upserts.push((i, contact)),
+                    }
+                }
                 PushRequest::Delete { external_id: Some(id), .. } => deletes.push((i, id.clone())),
                 PushRequest::Delete { customer_id, external_id: None, .. } => unlinked.push((i, *customer_id)),
             }
         }
         let mut results: Vec<PushResult> = vec![Err(PushError::Retryable("not attempted".into())); requests.len()];
+        let by_id: Vec<SalesforceContact> = linked.iter().map(|(_, c)| c.clone()).collect();
+        for ((i, contact), r) in linked.into_iter().zip(self.updates(&by_id).await) {
+            match r {
+                Some(r) => results[i] = r,
+                None => upserts.push((i, SalesforceContact { id: None, ..contact })),
+            }
+        }
         let contacts: Vec<SalesforceContact> = upserts.iter().map(|(_, c)| c.clone()).collect();
         for ((i, _), r) in upserts.iter().zip(self.upserts(&contacts).await) {
             results[*i] = r;

@@ -577,3 +577,32 @@ async fn a_resync_repairs_a_record_that_drifted_without_a_notification() {
     assert_eq!(status["integrations"]["stripe"]["synced_version"], 1, "{status}");
     assert_eq!(status["integrations"]["salesforce"]["last_error"], Value::Null, "{status}");
 }
+
+#[tokio::test]
+async fn a_local_change_to_a_contact_made_in_salesforce_updates_that_contact_instead_of_making_a_twin() {
+    let inbound = Inbound { outbound_messages: true, ..Default::default() };
+    let system = System::start_with(inbound, Vec::new()).await;
+    let t = Duration::from_secs(30);
+    let someone = testkit::systems::salesforce_as(&system.sim, "sales-team-app");
+    let contact = testkit::systems::new_contact("Dorothy", "Vaughan");
+    let address = contact.email.clone().unwrap();
+    let contact_id = someone.create_contact(&contact).await.unwrap();
+    let id = system.id_by_email(&address, t, "the Contact did not reach the catalog").await;
+
+    let r = system
+        .http
+        .patch(format!("{}/v1/customers/{id}", system.api_url))
+        .json(&json!({"name": "Dorothy Johnson Vaughan"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    eventually("the local change reaches the Contact made in Salesforce", t, || async {
+        someone.get_contact(&contact_id, None).await.is_ok_and(|c| c.fields().name == "Dorothy Johnson Vaughan")
+    })
+    .await;
+    let contacts = someone.find_contacts_by_email(&address).await.unwrap();
+    assert_eq!(contacts.len(), 1, "one Contact, not a twin: {contacts:?}");
+    assert_eq!(contacts[0].customer_id.as_deref(), Some(id.as_str()), "and it now carries its customer id");
+    system.silence().await;
+}
