@@ -383,6 +383,11 @@ pub async fn open_dead_letters(
     q.load(conn).await
 }
 
+/// One dead letter, open or replayed.
+pub async fn dead_letter(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<DeadLetter>> {
+    dead_letters::table.find(id).select(DeadLetter::as_select()).first(conn).await.optional()
+}
+
 /// Open dead letters of one customer.
 pub async fn dead_letters_of(conn: &mut AsyncPgConnection, customer_id: Uuid) -> QueryResult<Vec<DeadLetter>> {
     dead_letters::table

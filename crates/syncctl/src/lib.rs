@@ -43,6 +43,21 @@ pub enum Command {
     /// Inspect and replay dead letters.
     #[command(subcommand)]
     Dlq(Dlq),
+    /// Stop an integration: its workers consume nothing until it is resumed (within a second, no restart).
+    Pause {
+        #[arg(value_enum)]
+        integration: IntegrationArg,
+        /// Why, for whoever looks at `syncctl status` or GET /v1/integrations.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Let a paused integration's workers consume again; they catch up on what waited in Kafka.
+    Resume {
+        #[arg(value_enum)]
+        integration: IntegrationArg,
+    },
+    /// Each integration: paused or running, and its open dead letters.
+    Status,
     /// Import every Stripe customer and Salesforce Contact into the catalog and link them (resumable).
     #[command(long_about = BACKFILL_HELP, after_help = BACKFILL_AFTER)]
     Backfill {
@@ -190,6 +205,11 @@ pub enum Dlq {
         #[arg(long)]
         integration: Option<String>,
     },
+    /// Everything about one dead letter: reason, attempts, origin, headers and payload.
+    Show {
+        /// The letter's id (from `dlq list`).
+        id: i64,
+    },
     /// Put open dead letters back on their original topics.
     Replay {
         #[arg(long)]
@@ -296,6 +316,61 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<Exit> {
             let key = access::revoke_key(&mut conn, id).await?.ok_or_else(|| anyhow::anyhow!("no key with id {id}"))?;
             audit(&mut conn, "syncctl keys revoke", Some(format!("id={id}"))).await?;
             writeln!(out, "revoked {} ({})", key.id, key.prefix)?;
+        }
+        Command::Dlq(Dlq::Show { id }) => {
+            let mut conn = connect().await?;
+            let l = model::sync_state::dead_letter(&mut conn, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no dead letter with id {id}"))?;
+            let state =
+                l.replayed_at.map_or_else(|| "open".to_owned(), |at| format!("replayed at {}", at.to_rfc3339()));
+            writeln!(out, "dead letter {} ({state})", l.id)?;
+            writeln!(out, "integration   {}", l.integration)?;
+            writeln!(out, "topic         {} (key {})", l.topic, l.partition_key)?;
+            writeln!(out, "customer      {}", l.customer_id.map(|c| c.to_string()).unwrap_or_else(|| "-".into()))?;
+            writeln!(out, "event         {}", l.event_id.map(|e| e.to_string()).unwrap_or_else(|| "-".into()))?;
+            writeln!(out, "attempts      {}", l.attempts)?;
+            writeln!(out, "at            {}", l.created_at.to_rfc3339())?;
+            writeln!(out, "reason        {}", l.reason.replace(['\n', '\r'], " "))?;
+            writeln!(out, "headers       {}", l.headers)?;
+            let payload = serde_json::from_str::<serde_json::Value>(&l.payload)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or_else(|_| l.payload.clone());
+            writeln!(out, "payload\n{payload}")?;
+        }
+        Command::Pause { integration, reason } => {
+            let mut conn = connect().await?;
+            let name = integration.integration().as_str();
+            let pause = model::controls::pause(&mut conn, name, &actor(), reason.as_deref()).await?;
+            audit(&mut conn, "syncctl pause", Some(format!("integration={name}"))).await?;
+            writeln!(out, "paused {name} (by {}); its workers stop consuming within a second", pause.paused_by)?;
+        }
+        Command::Resume { integration } => {
+            let mut conn = connect().await?;
+            let name = integration.integration().as_str();
+            let was = model::controls::resume(&mut conn, name).await?;
+            audit(&mut conn, "syncctl resume", Some(format!("integration={name}"))).await?;
+            writeln!(out, "{}", if was { format!("resumed {name}") } else { format!("{name} was not paused") })?;
+        }
+        Command::Status => {
+            let mut conn = connect().await?;
+            let pauses = model::controls::paused(&mut conn).await?;
+            let letters = model::sync_state::open_dead_letters(&mut conn, None).await?;
+            let rows = events::Integration::ALL.into_iter().map(|i| {
+                let pause = pauses.iter().find(|p| p.integration == i.as_str());
+                let state = match pause {
+                    Some(p) => format!(
+                        "paused since {} by {}{}",
+                        p.paused_at.format("%Y-%m-%d %H:%M"),
+                        p.paused_by,
+                        p.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                    ),
+                    None => "running".into(),
+                };
+                let open = letters.iter().filter(|l| l.integration == i.as_str()).count();
+                vec![i.as_str().to_owned(), state, open.to_string()]
+            });
+            table::write(out, &["INTEGRATION", "STATE", "DEAD LETTERS"], rows)?;
         }
         Command::Dlq(Dlq::List { integration: name }) => {
             let mut conn = connect().await?;

@@ -64,3 +64,54 @@ async fn migrate_brings_an_empty_database_up_to_date() {
     assert!(stdout(&syncctl(&db, &["migrate"])).contains("migrations applied"));
     assert_eq!(db.count("api_keys").await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn an_integration_is_paused_and_resumed_from_the_command_line_and_status_shows_it() {
+    let db = testkit::db::fresh().await.unwrap();
+    let out = stdout(&syncctl(&db, &["pause", "stripe", "--reason", "Stripe maintenance"]));
+    assert!(out.contains("paused stripe"), "{out}");
+    let mut conn = db.connect().await.unwrap();
+    let paused = model::controls::paused(&mut conn).await.unwrap();
+    assert_eq!(paused.len(), 1);
+    assert_eq!((paused[0].integration.as_str(), paused[0].paused_by.as_str()), ("stripe", "cli:ops-alice"));
+    let status = stdout(&syncctl(&db, &["status"]));
+    let line = status.lines().find(|l| l.starts_with("stripe")).unwrap();
+    assert!(line.contains("paused since") && line.contains("cli:ops-alice: Stripe maintenance"), "{status}");
+    assert!(status.lines().any(|l| l.starts_with("salesforce") && l.contains("running")), "{status}");
+
+    assert!(stdout(&syncctl(&db, &["resume", "stripe"])).contains("resumed stripe"));
+    assert!(stdout(&syncctl(&db, &["resume", "stripe"])).contains("was not paused"));
+    assert!(model::controls::paused(&mut conn).await.unwrap().is_empty());
+    assert!(!syncctl(&db, &["pause", "quickbooks"]).status.success(), "an unknown integration is refused");
+}
+
+#[tokio::test]
+async fn a_dead_letter_is_shown_in_full() {
+    let db = testkit::db::fresh().await.unwrap();
+    let mut conn = db.connect().await.unwrap();
+    let letter = model::sync_state::NewDeadLetter {
+        integration: "stripe".into(),
+        topic: "stripe-customer-updated".into(),
+        partition_key: "k1".into(),
+        customer_id: None,
+        event_id: None,
+        headers: serde_json::json!({"origin": "local"}),
+        payload: r#"{"not":"an event"}"#.into(),
+        reason: "undecodable event: missing field `type`".into(),
+        attempts: 1,
+    };
+    model::sync_state::add_dead_letters(&mut conn, &[letter]).await.unwrap();
+    let listed = stdout(&syncctl(&db, &["dlq", "list"]));
+    let id = listed.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let shown = stdout(&syncctl(&db, &["dlq", "show", &id]));
+    for expected in [
+        "(open)",
+        "stripe-customer-updated (key k1)",
+        "undecodable event",
+        "\"origin\":\"local\"",
+        "\"not\": \"an event\"",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} in {shown}");
+    }
+    assert!(!syncctl(&db, &["dlq", "show", "999999"]).status.success());
+}
