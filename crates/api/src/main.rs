@@ -8,7 +8,7 @@ use api::ApiConfig;
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let config = ApiConfig::from_env()?;
-    telemetry::init(config.log_json);
+    let _telemetry = telemetry::init(config.log_json, "api")?;
     if std::env::args().nth(1).as_deref() == Some("migrate") {
         model::db::migrate(config.database_url.expose_secret()).await?;
         tracing::info!("migrations applied");

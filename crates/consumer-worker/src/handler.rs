@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use events::{CustomerEvent, Integration};
 use futures::StreamExt;
 use sync_core::{Engine, Failure, Outcome};
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// How handling an event failed.
@@ -90,6 +91,22 @@ impl Handler for SyncHandler {
             let missing = || Err(HandleError::Retryable(anyhow::anyhow!("no connector for {}", integration.as_str())));
             return events.iter().map(|_| missing()).collect();
         };
+        let system = integration.as_str();
+        // A span per event, in the event's trace (its `traceparent`, when spans are exported): open while the
+        // event is applied (inbound) or while the batch it is coalesced into is reconciled (outbound).
+        let spans: Vec<tracing::Span> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let traceparent = traces.get(i).and_then(Option::as_ref);
+                let trace = trace_id(traceparent);
+                let span = tracing::info_span!("event", integration = system, event_id = %e.event_id, trace_id = trace);
+                if let Some(traceparent) = traceparent {
+                    telemetry::otel::set_parent(&span, traceparent);
+                }
+                span
+            })
+            .collect();
         let mut results: Vec<Option<Result<Outcome, Failure>>> = vec![None; events.len()];
         // Inbound first, per customer in order; then outbound reads the catalog as it now is.
         let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
@@ -104,15 +121,19 @@ impl Handler for SyncHandler {
             }
         }
         let applied: Vec<Vec<(usize, Result<Outcome, Failure>)>> = futures::stream::iter(groups.into_values())
-            .map(|idx| async move {
-                let mut out = Vec::with_capacity(idx.len());
-                for i in idx {
-                    out.push((
-                        i,
-                        engine.apply_inbound_traced(&events[i], traces.get(i).and_then(|t| t.as_deref())).await,
-                    ));
+            .map(|idx| {
+                let spans = &spans;
+                async move {
+                    let mut out = Vec::with_capacity(idx.len());
+                    for i in idx {
+                        // Exported, what the change causes next continues from this event's span.
+                        let own = telemetry::otel::traceparent(&spans[i]);
+                        let traceparent = own.as_ref().map(|t| t.as_str()).or(traces.get(i).and_then(|t| t.as_deref()));
+                        let applied = engine.apply_inbound_traced(&events[i], traceparent).instrument(spans[i].clone());
+                        out.push((i, applied.await));
+                    }
+                    out
                 }
-                out
             })
             .buffer_unordered(self.inbound_concurrency)
             .collect()
@@ -128,7 +149,6 @@ impl Handler for SyncHandler {
             }
         }
         let mut tally = Tally::default();
-        let system = integration.as_str();
         let out: Vec<Result<(), HandleError>> = results
             .into_iter()
             .enumerate()
@@ -169,14 +189,16 @@ impl Handler for SyncHandler {
                     // One line per change the sync made: pushed to the system (outbound) or applied to the
                     // catalog from it (inbound), with the trace id of the change that caused it.
                     let what = if direction == "outbound" { "pushed to the system" } else { "applied to the catalog" };
-                    tracing::info!(
-                        integration = system,
-                        direction,
-                        customer_id = ?event.customer_id,
-                        event_id = %event.event_id,
-                        trace_id = trace,
-                        "{what}"
-                    );
+                    spans[i].in_scope(|| {
+                        tracing::info!(
+                            integration = system,
+                            direction,
+                            customer_id = ?event.customer_id,
+                            event_id = %event.event_id,
+                            trace_id = trace,
+                            "{what}"
+                        )
+                    });
                 }
                 outcome.map(drop)
             })

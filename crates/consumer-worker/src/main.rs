@@ -8,7 +8,7 @@ use model::ExposeSecret;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = WorkerConfig::from_env()?;
-    telemetry::init(config.log_json);
+    let _telemetry = telemetry::init(config.log_json, "consumer-worker")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => {

@@ -1,19 +1,75 @@
-//! Logging set-up, W3C trace context and shutdown signals, shared by the three binaries so that they log and
-//! stop alike. It must never hold business logic.
+//! Logging set-up (and the optional export of spans, [`otel`]), W3C trace context and shutdown signals,
+//! shared by the three binaries so that they log and stop alike. It must never hold business logic.
 
 pub mod metrics;
+pub mod otel;
 
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// Starts logging: `RUST_LOG` filter (default `info`), human-readable or JSON lines. Call once from `main`.
-pub fn init(json: bool) {
+/// Starts logging: `RUST_LOG` filter (default `info`), human-readable or JSON lines; and, when an OTLP
+/// endpoint is configured (see [`otel`]), the export of the spans as `service` (the binary's name, unless
+/// `OTEL_SERVICE_NAME` says otherwise). Call once from `main`, and hold what it returns until `main` ends:
+/// dropping it flushes the spans still queued. Fails on a malformed endpoint.
+pub fn init(json: bool, service: &str) -> anyhow::Result<Telemetry> {
+    init_with(json, service, |name| std::env::var(name).ok())
+}
+
+fn init_with(json: bool, service: &str, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Telemetry> {
+    let export = otel::ExportConfig::from_vars(var, service)?;
+    let provider = export.as_ref().map(otel::provider).transpose()?;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::NONE);
-    if json {
-        builder.json().flatten_event(true).with_current_span(true).init();
-    } else {
-        builder.init();
+    let plain = (!json).then(|| tracing_subscriber::fmt::layer().with_span_events(FmtSpan::NONE));
+    let json = json.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_span_events(FmtSpan::NONE)
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+    });
+    let spans = provider.as_ref().map(otel::layer);
+    let installed = tracing_subscriber::registry().with(filter).with(plain).with(json).with(spans).try_init();
+    if let Err(e) = installed {
+        if let Some(provider) = provider {
+            let _ = provider.shutdown();
+        }
+        anyhow::bail!("logging was already set up: {e}");
+    }
+    if let Some(export) = &export {
+        otel::set_exporting(true);
+        let endpoint = otel::without_userinfo(&export.endpoint);
+        tracing::info!(%endpoint, service = %export.service_name, "exporting spans over OTLP");
+    }
+    Ok(Telemetry { provider })
+}
+
+/// Held by `main` for as long as the process runs; dropping it (when `main` returns, after SIGTERM too)
+/// exports the spans still queued, waiting up to 5 s for the collector.
+#[must_use = "dropping it at once stops the span export"]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Whether spans are exported.
+    pub fn exporting(&self) -> bool {
+        self.provider.is_some()
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            otel::set_exporting(false);
+            // Blocks this thread until the SDK's own export thread has sent the last batch (it needs no async
+            // runtime, so this cannot wait on itself).
+            if let Err(e) = provider.shutdown() {
+                tracing::warn!(error = %e, "the last spans may not have been exported");
+            }
+        }
     }
 }
 
@@ -129,6 +185,22 @@ mod tests {
         assert_eq!(scrub("line\n{\"level\":\"ERROR\"}"), "line {\"level\":\"ERROR\"}");
         assert_eq!(scrub("user@localhost stays, @ alone stays"), "user@localhost stays, @ alone stays");
         assert_eq!(scrub("no data here"), "no data here");
+    }
+
+    #[test]
+    fn without_an_otlp_endpoint_init_installs_no_exporter() {
+        let telemetry = init_with(false, "test", |_| None).unwrap();
+        assert!(!telemetry.exporting());
+        assert!(!otel::exporting());
+        let span = tracing::info_span!("request");
+        otel::set_parent(&span, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        assert_eq!(otel::traceparent(&span), None);
+        assert!(
+            !std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten().any(|task| {
+                std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.starts_with("OpenTelemetry"))
+            }),
+            "no export thread runs"
+        );
     }
 
     #[test]

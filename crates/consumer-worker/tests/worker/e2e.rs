@@ -204,6 +204,12 @@ impl System {
         child.wait().unwrap();
     }
 
+    /// Stops `name` with SIGTERM, as an orchestrator would, and waits for it to exit.
+    pub async fn terminate(&mut self, name: &str) -> std::process::ExitStatus {
+        let mut child = self.children.remove(name).unwrap();
+        testkit::process::terminate(&mut child, Duration::from_secs(40)).await
+    }
+
     async fn wait_for_api(&self) {
         eventually("the api answers", Duration::from_secs(30), || async {
             self.http.get(format!("{}/healthz", self.api_url)).send().await.is_ok()

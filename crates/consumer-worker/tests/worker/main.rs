@@ -6,6 +6,7 @@ mod e2e;
 mod failures;
 mod offsets;
 mod operability;
+mod otlp;
 mod poller;
 mod secrets;
 mod sigterm;
