@@ -34,6 +34,39 @@ fn data_error_field(message: &str) -> String {
     named.then(|| message.split('`').nth(1)).flatten().unwrap_or("body").to_owned()
 }
 
+/// A JSON body that must be an object: `web::Json<JsonObject<T>>`. A struct's derived `Deserialize` also
+/// takes a JSON array of its fields in order (`[null, null]`), which no client means; this refuses it (422).
+#[derive(Debug)]
+pub struct JsonObject<T>(pub T);
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer.deserialize_map(Object(std::marker::PhantomData)).map(JsonObject)
+    }
+}
+
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NotFound.into())
 }
@@ -112,6 +145,21 @@ mod tests {
         assert_eq!(parse_if_match(Some("W/\"4\"")).ok(), Some(Some(4)));
         assert_eq!(parse_if_match(Some("7")).ok(), Some(Some(7)));
         assert!(parse_if_match(Some("\"abc\"")).is_err());
+    }
+
+    #[test]
+    fn a_json_object_body_is_not_taken_from_an_array() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Body {
+            name: Option<String>,
+        }
+        let object: JsonObject<Body> = serde_json::from_str(r#"{"name": "Ada"}"#).expect("an object");
+        assert_eq!(object.name.as_deref(), Some("Ada"));
+        let array = serde_json::from_str::<JsonObject<Body>>(r#"["Ada"]"#).expect_err("an array");
+        assert_eq!(array.classify(), Category::Data, "a 422, as any body of the wrong shape");
+        let unknown = serde_json::from_str::<JsonObject<Body>>(r#"{"nme": "Ada"}"#).expect_err("unknown field");
+        assert_eq!(data_error_field(&unknown.to_string()), "nme", "fields are still named");
     }
 
     #[test]

@@ -10,10 +10,13 @@ use serde_json::json;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
+    /// Only this integration's letters.
     #[serde(default)]
+    #[param(value_type = Option<crate::routes::openapi::IntegrationName>)]
     pub integration: Option<String>,
 }
 
@@ -27,6 +30,18 @@ impl Filter {
     }
 }
 
+/// The open dead letters, oldest first.
+#[utoipa::path(
+    get,
+    path = "/v1/dead-letters",
+    tag = "dead letters",
+    params(Filter),
+    responses(
+        (status = 200, description = "The open letters", body = crate::routes::openapi::DeadLetterList),
+        (status = 422, description = "An unknown integration or parameter", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
+    )
+)]
 pub async fn list(state: web::Data<AppState>, filter: web::Query<Filter>) -> Result<HttpResponse, ApiError> {
     let integration = filter.integration()?;
     let mut conn = state.conn().await?;
@@ -34,6 +49,18 @@ pub async fn list(state: web::Data<AppState>, filter: web::Query<Filter>) -> Res
     Ok(HttpResponse::Ok().json(json!({"data": letters})))
 }
 
+/// Puts the open dead letters back on their original topics, through the outbox, in one transaction.
+#[utoipa::path(
+    post,
+    path = "/v1/dead-letters/replay",
+    tag = "dead letters",
+    params(Filter),
+    responses(
+        (status = 200, description = "What was replayed", body = crate::routes::openapi::Replayed),
+        (status = 422, description = "An unknown integration or parameter", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
+    )
+)]
 pub async fn replay(state: web::Data<AppState>, filter: web::Query<Filter>) -> Result<HttpResponse, ApiError> {
     let integration = filter.integration()?;
     let mut conn = state.conn().await?;

@@ -9,12 +9,27 @@ use serde_json::json;
 use crate::state::AppState;
 
 /// The process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses((status = 200, description = "The process is up", body = super::openapi::Health))
+)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The process can serve: PostgreSQL answers (503 otherwise). Kafka's state is reported but does not make
 /// the api unready: writes go to the outbox, which exists so that a Kafka outage does not stop the api.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "PostgreSQL answers", body = super::openapi::Readiness),
+        (status = 503, description = "PostgreSQL does not answer within 2 s", body = super::openapi::Readiness),
+    )
+)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let timeout = Duration::from_secs(2);
     let database = tokio::time::timeout(timeout, database_ok(&state)).await.unwrap_or(false);

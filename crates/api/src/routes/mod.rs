@@ -7,6 +7,7 @@ pub mod dead_letters;
 pub mod external;
 pub mod health;
 pub mod integrations;
+pub mod openapi;
 pub mod salesforce;
 pub mod stripe_webhook;
 
@@ -47,6 +48,8 @@ const ADMIN: Access = Access::Role(Role::Admin);
 pub static ENDPOINTS: &[Endpoint] = &[
     ep(Method::GET, "/healthz", Public, |r| r.to(health::healthz)),
     ep(Method::GET, "/readyz", Public, |r| r.to(health::readyz)),
+    ep(Method::GET, "/openapi.json", Public, |r| r.to(openapi::openapi_json)),
+    ep(Method::GET, "/docs", Public, |r| r.to(openapi::docs)),
     ep(Method::GET, "/metrics", Public, |r| r.to(crate::observe::metrics)),
     ep(Method::POST, "/webhooks/stripe", Public, |r| r.to(stripe_webhook::receive)),
     ep(Method::POST, "/webhooks/salesforce/outbound-messages/{token}", Public, |r| r.to(salesforce::outbound::receive)),

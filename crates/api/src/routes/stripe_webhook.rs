@@ -56,6 +56,31 @@ impl StripeWebhook {
     }
 }
 
+/// A Stripe event.
+///
+/// Verified over its raw bytes against every configured secret; a `customer.created|updated|deleted` event
+/// is stored once (its id in the inbound log, its change in the outbox); other types are acknowledged and
+/// ignored.
+#[utoipa::path(
+    post,
+    path = "/webhooks/stripe",
+    tag = "webhooks",
+    params((
+        "Stripe-Signature" = String,
+        Header,
+        description = "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`, as Stripe signs"
+    )),
+    request_body(content = crate::routes::openapi::StripeEvent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored, a duplicate, or a type that is ignored",
+            body = crate::routes::openapi::WebhookAck),
+        (status = 400, description = "No or a bad signature, a stale timestamp, or a body that is not an event",
+            body = crate::routes::openapi::ErrorBody),
+        (status = 413, description = "The body is over 256 KiB", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "No webhook secret is configured, or the database is unreachable",
+            body = crate::routes::openapi::ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(trace_id = %trace.0.trace_id(), event_id, event_type))]
 pub async fn receive(
     state: web::Data<AppState>,

@@ -85,6 +85,8 @@ async fn only_health_probes_and_webhooks_are_public() {
     let expected: BTreeSet<_> = [
         "GET /healthz",
         "GET /readyz",
+        "GET /openapi.json",
+        "GET /docs",
         "GET /metrics",
         "POST /webhooks/stripe",
         "POST /webhooks/salesforce/outbound-messages/{token}",

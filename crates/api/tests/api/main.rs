@@ -7,6 +7,7 @@ mod customers;
 mod health;
 mod helpers;
 mod hostile;
+mod openapi;
 mod pass_through;
 mod salesforce;
 mod sigterm;

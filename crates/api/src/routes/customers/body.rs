@@ -11,24 +11,30 @@ use crate::extract::etag;
 
 pub use model::fields::{EMAIL_MAX, NAME_MAX, PHONE_MAX};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
+    #[schema(schema_with = crate::routes::openapi::customer_name)]
     pub name: String,
+    #[schema(schema_with = crate::routes::openapi::customer_email)]
     pub email: String,
     #[serde(default)]
+    #[schema(schema_with = crate::routes::openapi::customer_phone)]
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchCustomer {
     #[serde(default)]
+    #[schema(schema_with = crate::routes::openapi::customer_name_or_null)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::routes::openapi::customer_email_or_null)]
     pub email: Option<String>,
     /// Absent: unchanged; `null`: cleared.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::routes::openapi::customer_phone_patch)]
     pub phone: Option<Option<String>>,
 }
 

@@ -5,16 +5,32 @@ use model::{ChangeContext, catalog};
 
 use super::body::{CreateCustomer, customer_response};
 use crate::error::ApiError;
-use crate::extract::Trace;
+use crate::extract::{JsonObject, Trace};
 use crate::state::AppState;
 
+/// Creates a customer; its events for every system leave through the outbox, in the same transaction.
+#[utoipa::path(
+    post,
+    path = "/v1/customers",
+    tag = "customers",
+    request_body = CreateCustomer,
+    responses(
+        (status = 201, description = "Created", body = crate::routes::openapi::Customer, headers(
+            ("ETag" = String, description = "The customer's version, e.g. `\"1\"`"),
+            ("Location" = String, description = "`/v1/customers/{id}`"),
+        )),
+        (status = 409, description = "A customer with this email exists (`field`: `email`)", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
+        crate::routes::openapi::JsonBodyRefusals,
+    )
+)]
 #[tracing::instrument(skip_all, fields(trace_id = %trace.0.trace_id(), customer_id))]
 pub async fn create(
     state: web::Data<AppState>,
     trace: Trace,
-    body: web::Json<CreateCustomer>,
+    body: web::Json<JsonObject<CreateCustomer>>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = body.into_inner().validate()?;
+    let fields = body.into_inner().0.validate()?;
     let mut conn = state.conn().await?;
     let ctx = ChangeContext::local(Some(trace.0.as_str().to_owned()));
     let customer = catalog::create(&mut conn, &fields, &ctx).await?;

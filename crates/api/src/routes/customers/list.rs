@@ -12,12 +12,29 @@ use crate::state::AppState;
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// How many customers, 1 to 100 (20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    /// The previous page's `next_cursor`.
+    #[param(value_type = Option<uuid::Uuid>)]
     cursor: Option<String>,
 }
 
+/// Customers in creation order, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/v1/customers",
+    tag = "customers",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page", body = crate::routes::openapi::CustomerPage),
+        (status = 422, description = "A `limit` out of range, or a `cursor` this api did not give", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
+    )
+)]
 pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let limit = match query.limit.as_deref() {
         None => DEFAULT_LIMIT,

@@ -15,11 +15,36 @@ use crate::error::ApiError;
 use crate::extract::Trace;
 use crate::state::AppState;
 
+/// Where the customer stands in each system: link, synced version, last error, events in the outbox, open
+/// dead letters. A deleted customer still has a status.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{id}/sync",
+    tag = "sync",
+    params(("id" = uuid::Uuid, Path, description = "The customer's id")),
+    responses(
+        (status = 200, description = "The status", body = crate::routes::openapi::SyncStatus),
+        (status = 404, description = "No customer, live or deleted, with this id (or not an id)", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
+    )
+)]
 pub async fn status(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     Ok(HttpResponse::Ok().json(describe(&mut conn, *id).await?))
 }
 
+/// Pushes the customer's current state to every system again (through the outbox).
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{id}/resync",
+    tag = "sync",
+    params(("id" = uuid::Uuid, Path, description = "The customer's id")),
+    responses(
+        (status = 202, description = "Queued; the status as it now is", body = crate::routes::openapi::SyncStatus),
+        (status = 404, description = "No customer with this id (or not an id)", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
+    )
+)]
 pub async fn resync(state: web::Data<AppState>, id: web::Path<Uuid>, trace: Trace) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     model::catalog::resync(&mut conn, *id, &ChangeContext::local(Some(trace.0.as_str().to_owned()))).await?;

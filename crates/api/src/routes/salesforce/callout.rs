@@ -23,7 +23,7 @@ use crate::state::AppState;
 const MAX_BODY: usize = 64 * 1024;
 
 /// A callout's body (public, like [`event`], for the fuzz harness, crates/fuzz).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Callout {
     notification_id: String,
@@ -33,10 +33,32 @@ pub struct Callout {
     #[serde(default)]
     commit_timestamp: Option<String>,
     record_id: String,
+    /// The Contact's fields, in Salesforce's JSON.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     record: Option<Value>,
 }
 
+/// A signed callout from a Flow or Apex trigger.
+#[utoipa::path(
+    post,
+    path = "/webhooks/salesforce/callouts",
+    tag = "webhooks",
+    params((
+        "Salesforce-Signature" = String,
+        Header,
+        description = "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`"
+    )),
+    request_body = Callout,
+    responses(
+        (status = 200, description = "Stored, or a duplicate", body = crate::routes::openapi::WebhookAck),
+        (status = 400, description = "No or a bad signature, a stale timestamp, or a body that is not a callout",
+            body = crate::routes::openapi::ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = crate::routes::openapi::ErrorBody),
+        (status = 503, description = "No callout secret is configured, or the database is unreachable",
+            body = crate::routes::openapi::ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(trace_id = %trace.0.trace_id(), notification_id))]
 pub async fn receive(
     state: web::Data<AppState>,

@@ -27,6 +27,28 @@ const MAX_BODY: usize = 1024 * 1024;
 const MAX_NOTIFICATIONS: usize = 100;
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+/// A SOAP Outbound Message about Contacts.
+///
+/// Every answer is SOAP: `<Ack>true</Ack>` once stored, a fault otherwise.
+#[utoipa::path(
+    post,
+    path = "/webhooks/salesforce/outbound-messages/{token}",
+    tag = "webhooks",
+    params(("token" = String, Path, description = "The secret of the URL (`API_SALESFORCE_OUTBOUND_TOKEN`)")),
+    request_body(content = String, description = "An Outbound Message of up to 100 notifications",
+        content_type = "text/xml"),
+    responses(
+        (status = 200, description = "Stored (or a redelivery): `<Ack>true</Ack>`", body = String,
+            content_type = "text/xml"),
+        (status = 403, description = "An unknown token, or a message from another org", body = String,
+            content_type = "text/xml"),
+        (status = 413, description = "The message is over 1 MiB", body = String, content_type = "text/xml"),
+        (status = 500, description = "Not an Outbound Message, or it could not be stored (a SOAP fault is a 500 in \
+            SOAP 1.1; Salesforce redelivers)", body = String, content_type = "text/xml"),
+        (status = 503, description = "Outbound Messages are not configured", body = String,
+            content_type = "text/xml"),
+    )
+)]
 #[tracing::instrument(skip_all, fields(trace_id = %trace.0.trace_id(), notifications))]
 pub async fn receive(
     state: web::Data<AppState>,
