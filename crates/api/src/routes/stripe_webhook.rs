@@ -25,8 +25,7 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
-use model::ExternalCustomer;
+use events::{Action, CustomerEvent, Integration, Topic};
 use serde_json::json;
 use stripe_client::webhook::{self, Event, WebhookError, WebhookSecret};
 
@@ -179,26 +178,5 @@ fn customer_event(event: &Event, action: Action) -> Result<CustomerEvent, ApiErr
         .ok_or_else(|| ApiError::BadRequest("the event's data.object is not a customer".into()))?;
     let occurred_at = chrono::DateTime::from_timestamp(event.created, 0)
         .ok_or_else(|| ApiError::BadRequest("the event's created time is out of range".into()))?;
-    Ok(stripe_customer_event(&customer, action, occurred_at, &event.id))
-}
-
-/// The event for a change to a Stripe customer made at `occurred_at`, delivered as `delivery_id`.
-pub(crate) fn stripe_customer_event(
-    customer: &stripe_client::StripeCustomer,
-    action: Action,
-    occurred_at: chrono::DateTime<chrono::Utc>,
-    delivery_id: &str,
-) -> CustomerEvent {
-    let fields = customer.fields();
-    CustomerEvent {
-        event_id: uuid::Uuid::now_v7(),
-        schema_version: SCHEMA_VERSION,
-        action,
-        origin: Origin::Stripe,
-        customer_id: customer.local_id(),
-        external_id: Some(customer.id.clone()),
-        customer: Some(CustomerSnapshot { name: fields.name, email: fields.email, phone: fields.phone, version: None }),
-        occurred_at,
-        delivery_id: Some(delivery_id.to_owned()),
-    }
+    Ok(sync_stripe::inbound::customer_event(&customer, action, occurred_at, Some(&event.id)))
 }

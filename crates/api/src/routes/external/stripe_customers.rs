@@ -11,7 +11,6 @@ use stripe_client::{CustomerParams, IdempotencyKey, ListParams, Retrieved, Strip
 use super::{ListQuery, announce, checked};
 use crate::error::ApiError;
 use crate::extract::{JsonObject, Trace};
-use crate::routes::stripe_webhook::stripe_customer_event;
 use crate::state::AppState;
 
 /// The writable customer fields; absent ones are left as they are on update. The customer they make must pass
@@ -55,7 +54,8 @@ fn key(operation: &str) -> Result<IdempotencyKey, ApiError> {
 }
 
 async fn publish(state: &AppState, customer: &StripeCustomer, action: Action, trace: &Trace) -> Result<(), ApiError> {
-    let event = stripe_customer_event(customer, action, chrono::Utc::now(), &format!("api-{}", uuid::Uuid::now_v7()));
+    let delivery = format!("api-{}", uuid::Uuid::now_v7());
+    let event = sync_stripe::inbound::customer_event(customer, action, chrono::Utc::now(), Some(&delivery));
     announce(state, Integration::Stripe, &event, trace.0.as_str()).await
 }
 
