@@ -83,13 +83,32 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep(Method::GET, "/v1/audit", ADMIN, |r| r.to(access::audit)),
 ];
 
+/// Registers one resource per path with a route per method; a method the path does not have gets 405 with
+/// `Allow` (in the api's error body).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<&'static str> = Vec::new();
     for endpoint in ENDPOINTS {
-        let route = (endpoint.handler)(web::route().method(endpoint.method.clone()));
-        let route = match endpoint.access {
-            Access::Public => route,
-            Access::Role(_) => route.wrap(from_fn(move |req, next| auth::guard(endpoint, req, next))),
-        };
-        cfg.route(endpoint.path, route);
+        if !paths.contains(&endpoint.path) {
+            paths.push(endpoint.path);
+        }
     }
+    for path in paths {
+        let endpoints: Vec<&'static Endpoint> = ENDPOINTS.iter().filter(|e| e.path == path).collect();
+        let allow = endpoints.iter().map(|e| e.method.as_str()).collect::<Vec<_>>().join(", ");
+        let mut resource = web::resource(path);
+        for endpoint in endpoints {
+            let route = (endpoint.handler)(web::route().method(endpoint.method.clone()));
+            resource = resource.route(match endpoint.access {
+                Access::Public => route,
+                Access::Role(_) => route.wrap(from_fn(move |req, next| auth::guard(endpoint, req, next))),
+            });
+        }
+        cfg.service(resource.default_service(web::to(move || method_not_allowed(allow.clone()))));
+    }
+}
+
+async fn method_not_allowed(allow: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::MethodNotAllowed().insert_header((actix_web::http::header::ALLOW, allow)).json(
+        serde_json::json!({"error": {"code": "method_not_allowed", "message": "this path does not take that method", "field": null}}),
+    )
 }

@@ -134,3 +134,20 @@ async fn headers_with_control_characters_or_garbage_are_neutralised() {
     let rows = app.outbox_rows().await;
     assert!(rows.iter().all(|(_, _, h)| h["traceparent"].as_str().is_some_and(|t| t.contains(trace))));
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_405_with_allow() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        ("DELETE", "/v1/customers", "POST, GET"),
+        ("PUT", "/v1/customers/00000000-0000-0000-0000-000000000000", "GET, PATCH, DELETE"),
+        ("POST", "/healthz", "GET"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+        assert_eq!(r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned()), Some(allow.to_owned()));
+        let (status, code, _) = error_code(r).await;
+        assert_eq!((status, code.as_str()), (405, "method_not_allowed"), "{method} {path}");
+    }
+    assert_eq!(app.client.get(app.url("/v1/nothing-here")).send().await.unwrap().status(), 404);
+}
