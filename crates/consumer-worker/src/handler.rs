@@ -2,7 +2,6 @@
 //! once, and a failed one is handed over again.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use events::{CustomerEvent, Integration};
@@ -206,27 +205,4 @@ impl Handler for SyncHandler {
         tracing::debug!(integration = integration.as_str(), events = events.len(), ?tally, "batch handled");
         out
     }
-}
-
-/// Engines for `integrations`, with the connectors built from the environment.
-pub fn engines_from_env(
-    pool: &model::db::PgPool<diesel_async::AsyncPgConnection>,
-    integrations: &[Integration],
-    stripe_concurrency: usize,
-) -> anyhow::Result<Vec<Engine>> {
-    let mut engines = Vec::new();
-    for integration in integrations {
-        let connector: Arc<dyn sync_core::Connector> = match integration {
-            Integration::Stripe => {
-                let config: stripe_client::StripeConfig = envy::prefixed("STRIPE_").from_env()?;
-                Arc::new(sync_stripe::StripeConnector::new(&config, stripe_concurrency)?)
-            }
-            Integration::Salesforce => {
-                let config = salesforce_client::Config::from_env("SALESFORCE_")?;
-                Arc::new(sync_salesforce::SalesforceConnector::new(salesforce_client::SalesforceClient::new(&config)?))
-            }
-        };
-        engines.push(Engine::new(pool.clone(), connector));
-    }
-    Ok(engines)
 }

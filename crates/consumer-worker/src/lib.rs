@@ -49,7 +49,7 @@ pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> 
     if integrations.is_empty() {
         tracing::warn!("WORKER_INTEGRATIONS is empty: this worker syncs nothing");
     }
-    let engines = handler::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
+    let engines = sync_connectors::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
     let poller = if config.salesforce_poller && integrations.contains(&events::Integration::Salesforce) {
         let client = salesforce_client::SalesforceClient::new(&salesforce_client::Config::from_env("SALESFORCE_")?)?;
         let interval = Duration::from_secs_f64(config.salesforce_poll_secs);
