@@ -23,6 +23,7 @@
 //! | `API_JWT_KEY_FILE` | the issuer's public key (PEM: RSA, EC P-256 or Ed25519) | one of these two |
 //! | `API_JWT_JWKS_FILE` | the issuer's key set (JWKS), keys chosen by `kid` | one of these two |
 //! | `API_JWT_ROLE_CLAIM` | the claim holding the role (a name or a list of names) | `role` |
+//! | `API_KEY_CACHE_SECS` | how long a process trusts an API key it read (a revocation reaches the other processes within it; 0: read every request) | `5` |
 //! | `API_RATE_LIMIT_PER_SEC` | requests per second per caller (per api process) | `100` |
 //! | `API_RATE_LIMIT_BURST` | requests a caller may send at once | `200` |
 //!
@@ -76,6 +77,8 @@ pub struct ApiConfig {
     pub jwt_jwks_file: Option<String>,
     #[serde(default = "default_role_claim")]
     pub jwt_role_claim: String,
+    #[serde(default = "default_key_cache_secs")]
+    pub key_cache_secs: u64,
     #[serde(default = "default_rate_limit")]
     pub rate_limit_per_sec: u32,
     #[serde(default = "default_rate_burst")]
@@ -90,6 +93,9 @@ pub struct ApiConfig {
 
 fn default_role_claim() -> String {
     "role".into()
+}
+fn default_key_cache_secs() -> u64 {
+    5
 }
 fn default_rate_limit() -> u32 {
     100
@@ -170,6 +176,7 @@ impl ApiConfig {
             jwt_key_file: None,
             jwt_jwks_file: None,
             jwt_role_claim: default_role_claim(),
+            key_cache_secs: default_key_cache_secs(),
             rate_limit_per_sec: 10_000,
             rate_limit_burst: 10_000,
             salesforce: None,

@@ -36,16 +36,19 @@ pub struct ChangeContext {
     /// Also announce the change back to the origin's integration (as a local change), because the product
     /// wrote to that system after the change was made there: the system no longer holds it.
     pub back_to_origin: bool,
+    /// The audit row of the request that makes the change, written in the change's transaction, so that a
+    /// change is never without its row (a create's row names the new customer when it has no target).
+    pub audit: Option<crate::access::NewAuditEvent>,
 }
 
 impl ChangeContext {
     pub fn local(traceparent: Option<String>) -> Self {
-        Self { origin: Origin::Local, traceparent, occurred_at: Utc::now(), back_to_origin: false }
+        Self { origin: Origin::Local, traceparent, occurred_at: Utc::now(), back_to_origin: false, audit: None }
     }
 
     /// A change that happened in `origin` at `occurred_at`.
     pub fn inbound(origin: Origin, occurred_at: DateTime<Utc>, traceparent: Option<String>) -> Self {
-        Self { origin, traceparent, occurred_at, back_to_origin: false }
+        Self { origin, traceparent, occurred_at, back_to_origin: false, audit: None }
     }
 }
 
@@ -138,7 +141,19 @@ pub async fn create(
     let events = outbox::columns(&events_for(&c, Action::Created, ctx), ctx.traceparent.as_deref())?;
     let new =
         NewCustomer { id: c.id, name: &c.name, email: &c.email, phone: c.phone.as_deref(), changed_at: c.changed_at };
-    customer::insert_announced(conn, &new, &events).await.map_err(map_unique)
+    let audit = ctx.audit.clone().map(|mut a| {
+        a.target.get_or_insert_with(|| format!("id={}", c.id));
+        a
+    });
+    customer::insert_announced(conn, &new, &events, audit.as_ref()).await.map_err(map_unique)
+}
+
+/// Writes the change's audit row, if it has one (inside the change's transaction).
+async fn audit(conn: &mut AsyncPgConnection, ctx: &ChangeContext) -> Result<(), CatalogError> {
+    if let Some(event) = &ctx.audit {
+        crate::access::record_audit(conn, event).await?;
+    }
+    Ok(())
 }
 
 /// Applies `patch` if the customer is at `expected_version` (when given). Returns the customer and whether
@@ -155,6 +170,7 @@ pub async fn update(
             let current = customer::find_for_update(conn, id).await?.ok_or(CatalogError::NotFound)?;
             check_version(&current, expected_version)?;
             let wanted = patch.apply(&current.fields());
+            audit(conn, ctx).await?;
             if wanted == current.fields() {
                 return Ok((current, false));
             }
@@ -183,6 +199,7 @@ pub async fn delete(
             let last = Customer { version: current.version + 1, changed_at: ctx.occurred_at, ..current };
             crate::sync_state::bury(conn, id, last.version).await?;
             announce(conn, &last, Action::Deleted, ctx).await?;
+            audit(conn, ctx).await?;
             Ok(last)
         }
         .scope_boxed()
@@ -198,6 +215,7 @@ pub async fn resync(conn: &mut AsyncPgConnection, id: Uuid, ctx: &ChangeContext)
             let current = customer::find_for_update(conn, id).await?.ok_or(CatalogError::NotFound)?;
             crate::sync_state::forget_synced_versions(conn, id).await?;
             announce(conn, &current, Action::Updated, ctx).await?;
+            audit(conn, ctx).await?;
             Ok(current)
         }
         .scope_boxed()

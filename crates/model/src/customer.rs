@@ -63,11 +63,16 @@ pub(crate) async fn insert_announced(
     conn: &mut AsyncPgConnection,
     new: &NewCustomer<'_>,
     events: &crate::outbox::Columns,
+    audit: Option<&crate::access::NewAuditEvent>,
 ) -> QueryResult<Customer> {
-    use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    use diesel::sql_types::{Array, Int2, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    // One statement: the customer, its events and (when there is one) the request's audit row commit together.
     let sql = format!(
         "WITH c AS (INSERT INTO customers (id, name, email, phone, changed_at) VALUES ($1, $2, $3, $4, $5) \
-         RETURNING *), o AS ({}) SELECT * FROM c",
+         RETURNING *), o AS ({}), \
+         a AS (INSERT INTO audit_events (actor, role, action, target, status, outcome, remote_addr, forwarded_for, \
+         trace_id) SELECT $11, $12, $13, $14, $15, $16, $17, $18, $19 WHERE $11::text IS NOT NULL) \
+         SELECT * FROM c",
         crate::outbox::insert_unnest_sql(6)
     );
     diesel::sql_query(sql)
@@ -81,6 +86,15 @@ pub(crate) async fn insert_announced(
         .bind::<Array<Text>, _>(&events.keys)
         .bind::<Array<Jsonb>, _>(&events.headers)
         .bind::<Array<Jsonb>, _>(&events.payloads)
+        .bind::<Nullable<Text>, _>(audit.map(|a| a.actor.as_str()))
+        .bind::<Nullable<Text>, _>(audit.and_then(|a| a.role.as_deref()))
+        .bind::<Nullable<Text>, _>(audit.map(|a| a.action.as_str()))
+        .bind::<Nullable<Text>, _>(audit.and_then(|a| a.target.as_deref()))
+        .bind::<Nullable<Int2>, _>(audit.map(|a| a.status))
+        .bind::<Nullable<Text>, _>(audit.map(|a| a.outcome.as_str()))
+        .bind::<Nullable<Text>, _>(audit.and_then(|a| a.remote_addr.as_deref()))
+        .bind::<Nullable<Text>, _>(audit.and_then(|a| a.forwarded_for.as_deref()))
+        .bind::<Nullable<Text>, _>(audit.and_then(|a| a.trace_id.as_deref()))
         .get_result(conn)
         .await
 }

@@ -3,8 +3,8 @@
 use diesel::Connection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use diesel_async::pooled_connection::deadpool::Pool as PgPool;
@@ -12,9 +12,14 @@ pub use diesel_async::pooled_connection::deadpool::Pool as PgPool;
 /// The migrations in the workspace's migrations/ folder, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
-/// A pool of `size` connections to `database_url`.
+/// A pool of `size` connections to `database_url`. Connections are not pinged on checkout (`Fast`: only an
+/// open transaction or a broken connection is refused): a ping is a round trip and a statement per request,
+/// and after a database restart a dead connection fails its first use once (a 503, or a retry in the
+/// relay and the worker) and is discarded.
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool<AsyncPgConnection>> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Ok(Pool::builder(manager).max_size(size).build()?)
 }
 

@@ -49,7 +49,14 @@ pub struct Auth {
     bootstrap_hash: Option<Vec<u8>>,
     jwt: Option<jwt::JwtVerifier>,
     limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Keys read from the database in the last `key_cache_ttl`, by prefix (`API_KEY_CACHE_SECS`): a
+    /// revocation takes effect at once in the process that made it, within the TTL in the others.
+    keys: std::sync::Mutex<std::collections::HashMap<String, (access::ApiKey, std::time::Instant)>>,
+    key_cache_ttl: std::time::Duration,
 }
+
+/// Above this many cached keys, the cache starts over.
+const KEY_CACHE_MAX: usize = 10_000;
 
 /// Above this many tracked callers, forget the ones whose limit has fully refilled.
 const LIMITER_TRIM_AT: usize = 10_000;
@@ -63,7 +70,37 @@ impl Auth {
             bootstrap_hash: config.bootstrap_admin_key.as_ref().map(|k| access::hash_key(k.expose_secret())),
             jwt: jwt::JwtVerifier::from_config(config)?,
             limiter: Arc::new(RateLimiter::keyed(Quota::per_second(per_sec).allow_burst(burst))),
+            keys: std::sync::Mutex::new(std::collections::HashMap::new()),
+            key_cache_ttl: std::time::Duration::from_secs(config.key_cache_secs),
         })
+    }
+
+    /// The stored key with this prefix: from the cache while fresh, else from the database.
+    async fn key(&self, state: &AppState, prefix: &str) -> Result<Option<access::ApiKey>, ApiError> {
+        if let Ok(keys) = self.keys.lock()
+            && let Some((key, at)) = keys.get(prefix)
+            && at.elapsed() < self.key_cache_ttl
+        {
+            return Ok(Some(key.clone()));
+        }
+        let mut conn = state.conn().await?;
+        let key = access::key_by_prefix(&mut conn, prefix).await?;
+        if let (Some(k), Ok(mut keys)) = (&key, self.keys.lock())
+            && !self.key_cache_ttl.is_zero()
+        {
+            if keys.len() >= KEY_CACHE_MAX {
+                keys.clear();
+            }
+            keys.insert(prefix.to_owned(), (k.clone(), std::time::Instant::now()));
+        }
+        Ok(key)
+    }
+
+    /// Forgets a cached key (after revoking it here).
+    pub fn forget_key(&self, prefix: &str) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.remove(prefix);
+        }
     }
 
     /// The principal behind `token`, or why there is none.
@@ -74,8 +111,7 @@ impl Auth {
             return Ok(Principal { actor: "bootstrap".into(), role: Role::Admin });
         }
         if let Some(prefix) = access::key_prefix(token) {
-            let mut conn = state.conn().await?;
-            let key = access::key_by_prefix(&mut conn, prefix).await?;
+            let key = self.key(state, prefix).await?;
             let Some(key) = key.filter(|k| bool::from(access::hash_key(token).ct_eq(&k.secret_hash))) else {
                 return Err(ApiError::Unauthenticated("the API key is not valid"));
             };
@@ -161,18 +197,21 @@ pub async fn guard(
             Ok(()) => (None, Err(refusal)),
         },
     };
-    let record = Record::new(endpoint, &req, principal.as_ref(), peer, &trace);
+    let audit = audited(endpoint).then(|| Audit::new(endpoint, &req, principal.as_ref(), peer, &trace));
     let response = match decision {
         Ok(()) => {
             if let Some(p) = principal {
                 req.extensions_mut().insert(p);
             }
+            if let Some(a) = &audit {
+                req.extensions_mut().insert(a.clone());
+            }
             next.call(req).await?.map_into_boxed_body()
         }
         Err(refusal) => {
             tracing::info!(
-                action = %record.action,
-                actor = record.actor.as_deref().unwrap_or("anonymous"),
+                action = %format!("{} {}", endpoint.method, endpoint.path),
+                actor = principal.as_ref().map_or("anonymous", |p| p.actor.as_str()),
                 status = refusal.status_code().as_u16(),
                 trace_id = trace.trace_id(),
                 "request refused"
@@ -180,8 +219,8 @@ pub async fn guard(
             req.into_response(refusal.error_response())
         }
     };
-    if audited(endpoint) {
-        record.write(&state, response.status().as_u16()).await;
+    if let Some(a) = audit {
+        a.finish(&state, response.status().as_u16()).await;
     }
     Ok(response)
 }
@@ -190,21 +229,21 @@ fn anonymous(peer: Option<IpAddr>) -> String {
     peer.map_or_else(|| "peer:unknown".to_owned(), |ip| format!("peer:{ip}"))
 }
 
-/// An audit row in the making.
-struct Record {
-    actor: Option<String>,
-    role: Option<Role>,
-    action: String,
-    target: Option<String>,
-    remote_addr: Option<String>,
-    forwarded_for: Option<String>,
-    trace_id: String,
+/// The audit row of a request, in the making. The guard leaves it in the request's extensions; a handler
+/// whose change is written in a transaction takes the row into that transaction ([`Audit::for_change`]) and
+/// marks it written ([`Audit::written`]); otherwise the guard writes it once the response is known.
+#[derive(Clone)]
+pub struct Audit(Arc<AuditSlot>);
+
+struct AuditSlot {
+    draft: NewAuditEvent,
+    written: std::sync::atomic::AtomicBool,
 }
 
 /// Longest stored header or path value: the trail must not become a place to dump data.
 const AUDIT_VALUE_MAX: usize = 256;
 
-impl Record {
+impl Audit {
     fn new(
         endpoint: &Endpoint,
         req: &ServiceRequest,
@@ -218,33 +257,44 @@ impl Record {
             .map(|(name, value)| format!("{name}={}", if name == "token" { "[redacted]" } else { value }))
             .collect::<Vec<_>>()
             .join(",");
-        Self {
-            actor: principal.map(|p| p.actor.clone()),
-            role: principal.map(|p| p.role),
+        let draft = NewAuditEvent {
+            actor: principal.map_or_else(|| "anonymous".to_owned(), |p| p.actor.clone()),
+            role: principal.map(|p| p.role.as_str().to_owned()),
             action: format!("{} {}", endpoint.method, endpoint.path),
             target: (!target.is_empty()).then(|| truncate(&target)),
+            status: 0,
+            outcome: String::new(),
             remote_addr: peer.map(|ip| ip.to_string()),
             forwarded_for: req
                 .headers()
                 .get("x-forwarded-for")
                 .map(|v| truncate(&String::from_utf8_lossy(v.as_bytes()))),
-            trace_id: trace.trace_id().to_owned(),
+            trace_id: Some(trace.trace_id().to_owned()),
+        };
+        Self(Arc::new(AuditSlot { draft, written: std::sync::atomic::AtomicBool::new(false) }))
+    }
+
+    /// The row for a request that ends with `status`.
+    pub fn event(&self, status: u16) -> NewAuditEvent {
+        NewAuditEvent {
+            status: i16::try_from(status).unwrap_or(i16::MAX),
+            outcome: Outcome::of_status(status).as_str().to_owned(),
+            ..self.0.draft.clone()
         }
     }
 
-    /// Writes the row; a trail that cannot be written is logged loudly, the response is not changed.
-    async fn write(self, state: &AppState, status: u16) {
-        let event = NewAuditEvent {
-            actor: self.actor.unwrap_or_else(|| "anonymous".into()),
-            role: self.role.map(|r| r.as_str().to_owned()),
-            action: self.action,
-            target: self.target,
-            status: i16::try_from(status).unwrap_or(i16::MAX),
-            outcome: Outcome::of_status(status).as_str().to_owned(),
-            remote_addr: self.remote_addr,
-            forwarded_for: self.forwarded_for,
-            trace_id: Some(self.trace_id),
-        };
+    /// Marks the row written by the handler (in its change's transaction).
+    pub fn written(&self) {
+        self.0.written.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Writes the row unless the handler did; a trail that cannot be written is logged loudly, the response
+    /// is not changed.
+    async fn finish(&self, state: &AppState, status: u16) {
+        if self.0.written.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        let event = self.event(status);
         let written = match state.conn().await {
             Ok(mut conn) => access::record_audit(&mut conn, &event).await.map_err(anyhow::Error::from),
             Err(e) => Err(anyhow::anyhow!("{e}")),
@@ -252,6 +302,33 @@ impl Record {
         if let Err(e) = written {
             tracing::error!(error = %e, action = %event.action, actor = %event.actor, "audit event lost");
         }
+    }
+}
+
+/// The request's audit row, for handlers that write it in their change's transaction: `None` for endpoints
+/// that are not audited.
+pub struct AuditRow(pub Option<Audit>);
+
+impl AuditRow {
+    /// The row for a change that will answer `status`, to put in its [`model::ChangeContext`].
+    pub fn for_change(&self, status: u16) -> Option<NewAuditEvent> {
+        self.0.as_ref().map(|a| a.event(status))
+    }
+
+    /// Call once the change (and so the row) committed.
+    pub fn written(&self) {
+        if let Some(a) = &self.0 {
+            a.written();
+        }
+    }
+}
+
+impl actix_web::FromRequest for AuditRow {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(AuditRow(req.extensions().get::<Audit>().cloned())))
     }
 }
 

@@ -98,9 +98,14 @@ pub async fn list_keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
         (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
     )
 )]
-pub async fn revoke_key(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_key(
+    state: web::Data<AppState>,
+    auth: web::Data<crate::auth::Auth>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let key = access::revoke_key(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
+    auth.forget_key(&key.prefix);
     tracing::info!(key_id = %key.id, prefix = %key.prefix, "API key revoked");
     Ok(HttpResponse::Ok().json(key))
 }

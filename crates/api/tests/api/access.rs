@@ -248,6 +248,7 @@ async fn the_audit_trail_records_who_did_what_from_where_and_how_it_ended_includ
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
     let refused = viewer.post(app.url("/v1/customers")).json(&json!({"name": "Eve", "email": "eve@example.com"}));
     assert_eq!(refused.send().await.unwrap().status(), 403);
     let anonymous = reqwest::Client::new().delete(app.url(&format!("/v1/keys/{key_id}"))).send().await.unwrap();
@@ -282,6 +283,8 @@ async fn the_audit_trail_records_who_did_what_from_where_and_how_it_ended_includ
     );
     let write = &events[2];
     assert_eq!(write["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    // Written in the create's own statement (one row, naming the new customer), not after the response.
+    assert_eq!(write["target"], format!("id={}", created["id"].as_str().unwrap()));
     assert_eq!(write["forwarded_for"], "203.0.113.7");
     assert_eq!(write["remote_addr"], "127.0.0.1");
     assert_eq!(write["role"], "admin");

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, http::header, web};
 use model::{ChangeContext, catalog};
 
 use super::body::{CreateCustomer, customer_response};
+use crate::auth::AuditRow;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, Trace};
 use crate::state::AppState;
@@ -28,12 +29,14 @@ use crate::state::AppState;
 pub async fn create(
     state: web::Data<AppState>,
     trace: Trace,
+    audit: AuditRow,
     body: web::Json<JsonObject<CreateCustomer>>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = body.into_inner().0.validate()?;
     let mut conn = state.conn().await?;
-    let ctx = ChangeContext::local(Some(trace.0.as_str().to_owned()));
+    let ctx = ChangeContext { audit: audit.for_change(201), ..ChangeContext::local(Some(trace.0.as_str().to_owned())) };
     let customer = catalog::create(&mut conn, &fields, &ctx).await?;
+    audit.written();
     tracing::Span::current().record("customer_id", tracing::field::display(customer.id));
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, format!("/v1/customers/{}", customer.id)));

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use model::{ChangeContext, catalog};
 use uuid::Uuid;
 
+use crate::auth::AuditRow;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Trace};
 use crate::state::AppState;
@@ -32,9 +33,11 @@ pub async fn delete(
     trace: Trace,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    audit: AuditRow,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    let ctx = ChangeContext::local(Some(trace.0.as_str().to_owned()));
+    let ctx = ChangeContext { audit: audit.for_change(204), ..ChangeContext::local(Some(trace.0.as_str().to_owned())) };
     catalog::delete(&mut conn, *id, if_match.0, &ctx).await?;
+    audit.written();
     Ok(HttpResponse::NoContent().finish())
 }

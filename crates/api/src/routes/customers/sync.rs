@@ -11,6 +11,7 @@ use model::ChangeContext;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::auth::AuditRow;
 use crate::error::ApiError;
 use crate::extract::Trace;
 use crate::state::AppState;
@@ -45,9 +46,16 @@ pub async fn status(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<H
         (status = 503, description = "The database is unreachable", body = crate::routes::openapi::ErrorBody),
     )
 )]
-pub async fn resync(state: web::Data<AppState>, id: web::Path<Uuid>, trace: Trace) -> Result<HttpResponse, ApiError> {
+pub async fn resync(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    trace: Trace,
+    audit: AuditRow,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    model::catalog::resync(&mut conn, *id, &ChangeContext::local(Some(trace.0.as_str().to_owned()))).await?;
+    let ctx = ChangeContext { audit: audit.for_change(202), ..ChangeContext::local(Some(trace.0.as_str().to_owned())) };
+    model::catalog::resync(&mut conn, *id, &ctx).await?;
+    audit.written();
     tracing::info!(customer_id = %id, "resync requested");
     Ok(HttpResponse::Accepted().json(describe(&mut conn, *id).await?))
 }

@@ -6,6 +6,7 @@ use model::{ChangeContext, catalog};
 use uuid::Uuid;
 
 use super::body::{PatchCustomer, customer_response};
+use crate::auth::AuditRow;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, JsonObject, Trace};
 use crate::state::AppState;
@@ -39,12 +40,14 @@ pub async fn update(
     trace: Trace,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    audit: AuditRow,
     body: web::Json<JsonObject<PatchCustomer>>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().0.validate()?;
     let mut conn = state.conn().await?;
-    let ctx = ChangeContext::local(Some(trace.0.as_str().to_owned()));
+    let ctx = ChangeContext { audit: audit.for_change(200), ..ChangeContext::local(Some(trace.0.as_str().to_owned())) };
     let (customer, changed) = catalog::update(&mut conn, *id, &patch, if_match.0, &ctx).await?;
+    audit.written();
     tracing::debug!(changed, "customer patched");
     Ok(customer_response(HttpResponse::Ok(), customer))
 }
