@@ -154,8 +154,12 @@ pub async fn pending_for(conn: &mut AsyncPgConnection, key: &str) -> QueryResult
     outbox::table.filter(outbox::partition_key.eq(key)).order(outbox::id).select(outbox::topic).load(conn).await
 }
 
-/// How many rows wait in the outbox, and the age in seconds of the oldest (0 when empty), for the relay's
-/// gauges. Counts with one index-only scan: the outbox is short unless Kafka is unreachable.
+/// The most rows [`depth`] counts.
+pub const DEPTH_COUNT_MAX: i64 = 100_000;
+
+/// How many rows wait in the outbox (counted up to [`DEPTH_COUNT_MAX`], so that a backlog does not make
+/// the count itself expensive), and the age in seconds of the oldest (0 when empty; found by the primary key,
+/// ids growing with time), for the relay's gauges.
 pub async fn depth(conn: &mut AsyncPgConnection) -> QueryResult<(i64, f64)> {
     #[derive(QueryableByName)]
     struct Depth {
@@ -165,8 +169,9 @@ pub async fn depth(conn: &mut AsyncPgConnection) -> QueryResult<(i64, f64)> {
         oldest_age: f64,
     }
     let d: Depth = diesel::sql_query(
-        "SELECT count(*) AS rows, \
-         coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age FROM outbox",
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT 100000) AS capped) AS rows, \
+         coalesce((SELECT extract(epoch FROM now() - created_at) FROM outbox ORDER BY id LIMIT 1), 0)::float8 \
+         AS oldest_age",
     )
     .get_result(conn)
     .await?;

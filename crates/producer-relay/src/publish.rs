@@ -80,13 +80,18 @@ impl Publisher {
         }
         let mut acked = Vec::with_capacity(pending.len());
         let mut failed = false;
+        let lag = metrics::histogram!("relay_publish_lag_seconds");
+        let mut per_topic: Vec<(&str, u64)> = Vec::new();
         for ((id, delivery), row) in pending.into_iter().zip(rows) {
             match delivery.await {
                 Ok(Ok(_)) if !failed => {
                     // From the change's commit (the row's insert) to Kafka's acknowledgement.
-                    let lag = (chrono::Utc::now() - row.created_at).num_microseconds().unwrap_or(i64::MAX);
-                    metrics::histogram!("relay_publish_lag_seconds").record(lag as f64 / 1e6);
-                    metrics::counter!("relay_published_total", "topic" => row.topic.clone()).increment(1);
+                    let micros = (chrono::Utc::now() - row.created_at).num_microseconds().unwrap_or(i64::MAX);
+                    lag.record(micros as f64 / 1e6);
+                    match per_topic.iter_mut().find(|(t, _)| *t == row.topic) {
+                        Some((_, n)) => *n += 1,
+                        None => per_topic.push((&row.topic, 1)),
+                    }
                     acked.push(id)
                 }
                 Ok(Ok(_)) => {}
@@ -100,6 +105,9 @@ impl Publisher {
                     failed = true
                 }
             }
+        }
+        for (topic, n) in per_topic {
+            metrics::counter!("relay_published_total", "topic" => topic.to_owned()).increment(n);
         }
         acked
     }
