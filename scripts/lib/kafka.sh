@@ -28,8 +28,32 @@ KAFKA_TOOLS_LIBS="$CACHE/kafka-tools/libs"
 export KAFKA_TOOLS_CP="$KAFKA_TOOLS_LIBS/*"
 kafka_tools_fetch() { maven_copy "$ROOT/scripts/lib/kafka-tools-pom.xml" "$KAFKA_TOOLS_LIBS" "Apache Kafka's tools"; }
 
+# Tests and benchmarks make topics with unique prefixes, and the broker keeps them (retention deletes data,
+# not topics). Each partition holds a few files open, so past a few thousand partitions the broker runs out
+# of open files (it then shuts itself down: "all log dirs have failed"). This broker holds only throwaway
+# test and development data, so kafka_up starts it over with empty storage when it holds more than this.
+KAFKA_MAX_PARTITIONS=${KAFKA_MAX_PARTITIONS:-3000}
+
+kafka_partition_dirs() { find "$KAFKA_DIR/data" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l; }
+
+# kafka_stop: stops the broker started here, if it runs, and waits for it to exit.
+kafka_stop() {
+  local pid
+  [[ -f "$RUN/kafka.pid" ]] && pid=$(cat "$RUN/kafka.pid") && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid"
+  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
 kafka_up() {
-  port_open 127.0.0.1 9092 && return 0
+  local partitions; partitions=$(kafka_partition_dirs)
+  port_open 127.0.0.1 9092 && ((partitions <= KAFKA_MAX_PARTITIONS)) && return 0
+  # Not serving (or about to run out of files): a broker process that is still there goes first.
+  kafka_stop
+  if ((partitions > KAFKA_MAX_PARTITIONS)); then
+    log "Kafka holds $partitions partitions of old test topics: starting it over with empty storage"
+    rm -rf "$KAFKA_DIR/data"
+  fi
   kafka_fetch
   mkdir -p "$KAFKA_DIR"
   cat >"$KAFKA_DIR/server.properties" <<PROPS
@@ -67,6 +91,7 @@ LOG
       die "kafka storage format failed; see $RUN/log/kafka-format.log"
   fi
   log "starting Kafka on 127.0.0.1:9092"
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true # a partition holds files open: as many as this machine allows
   start_bg kafka java -Xms512m -Xmx1g -XX:+UseG1GC -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" \
     -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties"
   wait_port 127.0.0.1 9092 kafka 90
