@@ -34,7 +34,10 @@ kafka_tools_fetch() { maven_copy "$ROOT/scripts/lib/kafka-tools-pom.xml" "$KAFKA
 # test and development data, so kafka_up starts it over with empty storage when it holds more than this.
 KAFKA_MAX_PARTITIONS=${KAFKA_MAX_PARTITIONS:-3000}
 
-kafka_partition_dirs() { find "$KAFKA_DIR/data" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l; }
+kafka_partition_dirs() {
+  [[ -d "$KAFKA_DIR/data" ]] || { echo 0; return; }
+  find "$KAFKA_DIR/data" -mindepth 1 -maxdepth 1 -type d | wc -l
+}
 
 # kafka_stop: stops the broker started here, if it runs, and waits for it to exit.
 kafka_stop() {
