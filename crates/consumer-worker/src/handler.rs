@@ -40,9 +40,9 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
-/// The trace id of a `traceparent`, for log lines.
-fn trace_id(traceparent: Option<&String>) -> &str {
-    traceparent.and_then(|t| t.get(3..35)).unwrap_or("")
+/// The trace id of a valid `traceparent`, for log lines (empty when there is none).
+fn trace_id(traceparent: Option<&String>) -> String {
+    traceparent.and_then(|t| telemetry::TraceParent::parse(t)).map(|t| t.trace_id().to_owned()).unwrap_or_default()
 }
 
 /// Per-batch tallies, logged at debug level (never a line per event).
@@ -99,7 +99,8 @@ impl Handler for SyncHandler {
             .map(|(i, e)| {
                 let traceparent = traces.get(i).and_then(Option::as_ref);
                 let trace = trace_id(traceparent);
-                let span = tracing::info_span!("event", integration = system, event_id = %e.event_id, trace_id = trace);
+                let span =
+                    tracing::info_span!("event", integration = system, event_id = %e.event_id, trace_id = %trace);
                 if let Some(traceparent) = traceparent {
                     telemetry::otel::set_parent(&span, traceparent);
                 }
@@ -194,7 +195,7 @@ impl Handler for SyncHandler {
                             direction,
                             customer_id = ?event.customer_id,
                             event_id = %event.event_id,
-                            trace_id = trace,
+                            trace_id = %trace,
                             "{what}"
                         )
                     });

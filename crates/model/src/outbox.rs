@@ -169,10 +169,11 @@ pub async fn depth(conn: &mut AsyncPgConnection) -> QueryResult<(i64, f64)> {
         oldest_age: f64,
     }
     let d: Depth = diesel::sql_query(
-        "SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT 100000) AS capped) AS rows, \
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT $1) AS capped) AS rows, \
          coalesce((SELECT extract(epoch FROM now() - created_at) FROM outbox ORDER BY id LIMIT 1), 0)::float8 \
          AS oldest_age",
     )
+    .bind::<diesel::sql_types::BigInt, _>(DEPTH_COUNT_MAX)
     .get_result(conn)
     .await?;
     Ok((d.rows, d.oldest_age))

@@ -55,11 +55,6 @@ pub fn serve(listen: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seconds since `start`, for histograms.
-pub fn seconds_since(start: std::time::Instant) -> f64 {
-    start.elapsed().as_secs_f64()
-}
-
 /// A `*_METRICS_LISTEN` value: an address to serve metrics on, or empty for none.
 pub fn listen_addr(variable: &str, value: &str) -> anyhow::Result<Option<SocketAddr>> {
     let value = value.trim();

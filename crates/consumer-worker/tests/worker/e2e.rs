@@ -272,6 +272,35 @@ impl System {
         stripe_client::StripeClient::new(&config).unwrap()
     }
 
+    /// A customer created through the api in the trace `traceparent`, and a Contact made in Salesforce by
+    /// someone else (its Outbound Message starts a trace of its own); returns their catalog ids once both
+    /// reached every system.
+    pub async fn traced_changes(&self, traceparent: &str, tag: &str) -> (String, String) {
+        let t = Duration::from_secs(30);
+        let r = self
+            .http
+            .post(format!("{}/v1/customers", self.api_url))
+            .header("traceparent", traceparent)
+            .json(&json!({"name": "Grace Hopper", "email": email(tag)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        eventually("the customer reaches both systems", t, || async {
+            self.contact(&id).await.is_some() && self.stripe(&id).await.len() == 1
+        })
+        .await;
+        let mut contact = testkit::systems::new_contact("Katherine", "Johnson");
+        let remote = email(&format!("{tag}-sf"));
+        contact.email = Some(remote.clone());
+        testkit::systems::salesforce_as(&self.sim, "sales-team-app").create_contact(&contact).await.unwrap();
+        let remote_id = self.id_by_email(&remote, t, "the Contact did not reach the catalog").await;
+        eventually("the Contact reaches Stripe", t, || async { self.stripe(&remote_id).await.len() == 1 }).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        (id, remote_id)
+    }
+
     /// Stops webhook deliveries to the api (as if they were lost).
     pub async fn silence(&self) {
         register_webhook(&self.stripe_url, &self.webhook_id, "http://127.0.0.1:9/unused", &["test.silenced"]).await;

@@ -152,30 +152,8 @@ async fn one_trace_id_follows_a_change_from_the_request_to_the_workers_external_
     let json_logs = ["API_LOG_JSON", "RELAY_LOG_JSON", "WORKER_LOG_JSON"].map(|k| (k.to_owned(), "true".to_owned()));
     let inbound = Inbound { outbound_messages: true, ..Default::default() };
     let system = System::start_with(inbound, json_logs.to_vec()).await;
-    let t = Duration::from_secs(30);
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-    let r = system
-        .http
-        .post(format!("{}/v1/customers", system.api_url))
-        .header("traceparent", format!("00-{trace}-00f067aa0ba902b7-01"))
-        .json(&json!({"name": "Grace Hopper", "email": email("trace")}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    eventually("the customer reaches both systems", t, || async {
-        system.contact(&id).await.is_some() && system.stripe(&id).await.len() == 1
-    })
-    .await;
-    // And a change made in Salesforce: its Outbound Message's trace reaches the Stripe push.
-    let mut contact = testkit::systems::new_contact("Katherine", "Johnson");
-    let remote = email("trace-sf");
-    contact.email = Some(remote.clone());
-    testkit::systems::salesforce_as(&system.sim, "sales-team-app").create_contact(&contact).await.unwrap();
-    let remote_id = system.id_by_email(&remote, t, "the Contact did not reach the catalog").await;
-    eventually("the Contact reaches Stripe", t, || async { system.stripe(&remote_id).await.len() == 1 }).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    system.traced_changes(&format!("00-{trace}-00f067aa0ba902b7-01"), "trace").await;
 
     let lines: Vec<Value> = system.logs().lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     assert!(lines.len() > 10, "the binaries log JSON lines");

@@ -4,16 +4,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use prost::Message;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::e2e::{Inbound, System, email, eventually};
+use crate::e2e::{Inbound, System};
 
 /// What the collector was sent: (path, content type, body) per request.
 type Received = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
@@ -130,33 +129,11 @@ async fn the_api_and_the_worker_export_their_spans_in_the_trace_the_logs_carry()
     overrides.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "600000".into()));
     let inbound = Inbound { outbound_messages: true, ..Default::default() };
     let mut system = System::start_with(inbound, overrides).await;
-    let t = Duration::from_secs(30);
-
-    // A change made through the api, in the caller's trace.
+    // A change made through the api in the caller's trace, and one made in Salesforce: its Outbound Message,
+    // a webhook without a traceparent, starts a trace.
     let trace = "5af7183fb1d4cf5f2f3c0e8d7a6b5c4d";
     let caller_span = "00f067aa0ba902b7";
-    let r = system
-        .http
-        .post(format!("{}/v1/customers", system.api_url))
-        .header("traceparent", format!("00-{trace}-{caller_span}-01"))
-        .json(&json!({"name": "Grace Hopper", "email": email("otlp")}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    eventually("the customer reaches both systems", t, || async {
-        system.contact(&id).await.is_some() && system.stripe(&id).await.len() == 1
-    })
-    .await;
-    // A change made in Salesforce: its Outbound Message, a webhook without a traceparent, starts a trace.
-    let mut contact = testkit::systems::new_contact("Katherine", "Johnson");
-    let remote = email("otlp-sf");
-    contact.email = Some(remote.clone());
-    testkit::systems::salesforce_as(&system.sim, "sales-team-app").create_contact(&contact).await.unwrap();
-    let remote_id = system.id_by_email(&remote, t, "the Contact did not reach the catalog").await;
-    eventually("the Contact reaches Stripe", t, || async { system.stripe(&remote_id).await.len() == 1 }).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    system.traced_changes(&format!("00-{trace}-{caller_span}-01"), "otlp").await;
     system.silence().await;
     // Fewer spans than a batch (512) so far, and the delay is 10 minutes: nothing is sent before SIGTERM.
     assert!(received.lock().unwrap().is_empty(), "nothing is exported before the batch delay or a shutdown");
