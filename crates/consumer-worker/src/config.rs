@@ -7,6 +7,9 @@
 //! | `WORKER_KAFKA_TOPIC_PREFIX` | prefix of every topic name | empty |
 //! | `WORKER_INTEGRATIONS` | integrations this process serves, comma-separated | `stripe,salesforce` |
 //! | `WORKER_GROUP_PREFIX` | consumer group prefix; the group is `<prefix>-<integration>` | `customer-sync` |
+//! | `WORKER_INSTANCE_ID` | this replica's stable name (e.g. the pod name of a StatefulSet): static group membership, so a restarted worker takes its partitions back at once instead of waiting for the dead member's session to expire; unique per running replica | none (dynamic membership) |
+//! | `WORKER_SESSION_TIMEOUT_MS` | how long the group waits for a silent member before its partitions move (a static member that restarts within it resumes without a rebalance) | `10000` |
+//! | `WORKER_GROUP_PROTOCOL` | `classic`, or `consumer` (KIP-848, broker-side assignment; the session timeout is then the broker's) | `classic` |
 //! | `WORKER_KAFKA_PARTITIONS` / `WORKER_KAFKA_REPLICATION` | used when it creates the topics (as the relay) | `12` / `1` |
 //! | `WORKER_RETRY_MAX_MS` | longest pause between retries of a failing event | `30000` |
 //! | `WORKER_MAX_ATTEMPTS` | attempts before a retryable failure is dead-lettered | `10` |
@@ -16,8 +19,11 @@
 //! | `WORKER_STRIPE_CONCURRENCY` | Stripe calls in flight (the rate limit `STRIPE_RATE_LIMIT` still applies) | `8` |
 //! | `WORKER_DEDUPE_RETENTION_HOURS` | how long processed event ids are remembered | `168` |
 //! | `WORKER_INBOUND_RETENTION_HOURS` | how long delivery ids of webhooks and Outbound Messages are remembered (longer than Stripe's 3 days of retries) | `168` |
-//! | `WORKER_SALESFORCE_POLLER` | run the Salesforce poller (for orgs that cannot reach the webhooks) | `false` |
-//! | `WORKER_SALESFORCE_POLL_SECS` | the poller's interval | `5` |
+//! | `WORKER_SALESFORCE_POLLER` | run the Salesforce poller: the safety net behind Outbound Messages and callouts (and the only path for orgs that cannot reach the api) | `true` |
+//! | `WORKER_SALESFORCE_POLL_SECS` | the poller's interval: one API call per poll (plus one per 2,000 changed Contacts), 8,640 a day at 10 s | `10` |
+//! | `WORKER_STRIPE_CATCHUP` | run the Stripe events catch-up: the guarantee behind the webhooks | `true` |
+//! | `WORKER_STRIPE_CATCHUP_SECS` | its interval: one `GET /v1/events` per read (plus one per 100 events) | `5` |
+//! | `WORKER_ANTI_ENTROPY_SECS` | interval of the anti-entropy pass (`reconcile --fix` in the background, one pass per integration per interval across all workers; drift is repaired when two passes in a row find it); 0: off | `300` |
 //! | `WORKER_LOG_JSON` | JSON log lines | `false` |
 //! | `WORKER_METRICS_LISTEN` | where `/metrics` and `/health` are served; empty: nowhere | `127.0.0.1:9102` |
 //!
@@ -39,6 +45,12 @@ pub struct WorkerConfig {
     pub integrations: String,
     #[serde(default = "d_group_prefix")]
     pub group_prefix: String,
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    #[serde(default = "d_session_timeout")]
+    pub session_timeout_ms: u64,
+    #[serde(default = "d_group_protocol")]
+    pub group_protocol: String,
     #[serde(default = "d_partitions")]
     pub kafka_partitions: i32,
     #[serde(default = "d_replication")]
@@ -59,10 +71,16 @@ pub struct WorkerConfig {
     pub dedupe_retention_hours: i64,
     #[serde(default = "d_retention")]
     pub inbound_retention_hours: i64,
-    #[serde(default)]
+    #[serde(default = "d_true")]
     pub salesforce_poller: bool,
     #[serde(default = "d_poll_secs")]
     pub salesforce_poll_secs: f64,
+    #[serde(default = "d_true")]
+    pub stripe_catchup: bool,
+    #[serde(default = "d_catchup_secs")]
+    pub stripe_catchup_secs: f64,
+    #[serde(default = "d_anti_entropy")]
+    pub anti_entropy_secs: f64,
     #[serde(default)]
     pub log_json: bool,
     #[serde(default = "d_metrics_listen")]
@@ -77,6 +95,12 @@ fn d_integrations() -> String {
 }
 fn d_group_prefix() -> String {
     "customer-sync".into()
+}
+fn d_session_timeout() -> u64 {
+    10_000
+}
+fn d_group_protocol() -> String {
+    "classic".into()
 }
 fn d_retry_max() -> u64 {
     30_000
@@ -109,7 +133,16 @@ fn d_retention() -> i64 {
     168
 }
 fn d_poll_secs() -> f64 {
+    10.0
+}
+fn d_catchup_secs() -> f64 {
     5.0
+}
+fn d_anti_entropy() -> f64 {
+    300.0
+}
+fn d_true() -> bool {
+    true
 }
 
 impl WorkerConfig {
@@ -122,6 +155,25 @@ impl WorkerConfig {
         let c: Self = envy::prefixed("WORKER_").from_env()?;
         c.integration_list()?;
         anyhow::ensure!(c.salesforce_poll_secs > 0.0, "WORKER_SALESFORCE_POLL_SECS must be positive");
+        anyhow::ensure!(c.stripe_catchup_secs > 0.0, "WORKER_STRIPE_CATCHUP_SECS must be positive");
+        anyhow::ensure!(c.anti_entropy_secs >= 0.0, "WORKER_ANTI_ENTROPY_SECS must be 0 (off) or positive");
+        anyhow::ensure!(
+            matches!(c.group_protocol.as_str(), "classic" | "consumer"),
+            "WORKER_GROUP_PROTOCOL must be classic or consumer, not {:?}",
+            c.group_protocol
+        );
+        anyhow::ensure!(
+            (6_000..=300_000).contains(&c.session_timeout_ms),
+            "WORKER_SESSION_TIMEOUT_MS must be between 6000 (the broker's minimum) and 300000"
+        );
+        if let Some(id) = &c.instance_id {
+            anyhow::ensure!(
+                !id.is_empty()
+                    && id.len() <= 200
+                    && id.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch)),
+                "WORKER_INSTANCE_ID must be 1-200 characters of letters, digits, '.', '_' or '-'"
+            );
+        }
         Ok(c)
     }
 
@@ -132,6 +184,9 @@ impl WorkerConfig {
             kafka_topic_prefix: kafka.topic_prefix.clone(),
             integrations: d_integrations(),
             group_prefix: d_group_prefix(),
+            instance_id: None,
+            session_timeout_ms: d_session_timeout(),
+            group_protocol: d_group_protocol(),
             kafka_partitions: kafka.partitions,
             kafka_replication: kafka.replication,
             retry_max_ms: d_retry_max(),
@@ -144,6 +199,9 @@ impl WorkerConfig {
             inbound_retention_hours: d_retention(),
             salesforce_poller: false,
             salesforce_poll_secs: d_poll_secs(),
+            stripe_catchup: false,
+            stripe_catchup_secs: d_catchup_secs(),
+            anti_entropy_secs: 0.0,
             log_json: false,
             metrics_listen: String::new(),
         }
@@ -171,5 +229,26 @@ impl WorkerConfig {
 
     pub fn group(&self, integration: Integration) -> String {
         format!("{}-{}", self.group_prefix, integration.as_str())
+    }
+
+    /// The consumer settings of `integration`'s group: the shared ones, plus membership. With an instance id
+    /// the member is static (`group.instance.id`): a worker killed and restarted under the same name gets its
+    /// partitions back as soon as it rejoins, where a new dynamic member would wait until the dead one's
+    /// session expired (measured in docs/operations.md).
+    pub fn consumer_config(&self, integration: Integration) -> rdkafka::ClientConfig {
+        let mut c = self.kafka().consumer_config(&self.group(integration));
+        if self.group_protocol == "consumer" {
+            // KIP-848: the broker assigns (range keeps one customer's three topics together) and owns the
+            // session timeout; the classic-only settings must not be set.
+            c.remove("partition.assignment.strategy");
+            c.set("group.protocol", "consumer").set("group.remote.assignor", "range");
+        } else {
+            let session = self.session_timeout_ms;
+            c.set("session.timeout.ms", session.to_string()).set("heartbeat.interval.ms", (session / 3).to_string());
+        }
+        if let Some(id) = &self.instance_id {
+            c.set("group.instance.id", id);
+        }
+        c
     }
 }

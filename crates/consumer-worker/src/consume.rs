@@ -8,7 +8,9 @@
 //! consumer keeps polling so that it stays in its group, and anything fetched before the pause took effect
 //! is held, unhandled, until the integration is resumed.
 //!
-//! Metrics: `kafka_consumer_lag{group,topic,partition}` (from librdkafka's statistics, every 5 s),
+//! Metrics: `kafka_consumer_lag{group,topic,partition}` (from librdkafka's statistics, every 5 s, for the
+//! partitions this consumer holds), `kafka_group_lag{group,topic,partition}` (every partition of the group's
+//! topics, held by anyone or by nobody: see [`crate::lag`]),
 //! `worker_retries_total{integration}`, `worker_dead_letters_total{integration}`,
 //! `worker_batch_duration_seconds{integration}`, `worker_paused{integration}`.
 
@@ -73,13 +75,25 @@ pub async fn consume(
     let kafka = config.kafka();
     kafka.ensure_all_topics().await?;
     let group = config.group(integration);
-    let consumer: Kafka = kafka
-        .consumer_config(&group)
+    let consumer: Kafka = config
+        .consumer_config(integration)
         .set("statistics.interval.ms", "5000")
         .create_with_context(LagContext { group: group.clone() })?;
     let topics: Vec<String> = Topic::of(integration).map(|t| kafka.topic_name(t)).collect();
     consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
-    tracing::info!(integration = integration.as_str(), group = %config.group(integration), "consuming");
+    let lag = tokio::spawn(crate::lag::watch(
+        config.consumer_config(integration),
+        group.clone(),
+        topics.clone(),
+        shutdown.clone(),
+    ));
+    let _stop_lag = AbortOnDrop(lag);
+    tracing::info!(
+        integration = integration.as_str(),
+        group = %group,
+        instance = config.instance_id.as_deref().unwrap_or("(dynamic)"),
+        "consuming"
+    );
     let linger = Duration::from_millis(config.linger_ms);
     let name = integration.as_str();
     let mut held: Vec<BorrowedMessage<'_>> = Vec::new();
@@ -126,6 +140,12 @@ pub async fn consume(
             };
             match first {
                 Ok(m) => gather(&consumer, m, config.batch_size.max(1), linger).await,
+                Err(e @ rdkafka::error::KafkaError::MessageConsumptionFatal(_)) => {
+                    // The consumer is dead for good (fenced by a member with the same instance id, or refused
+                    // by the group): exit, so the orchestrator restarts the worker, instead of idling "healthy".
+                    tracing::error!(error = %e, integration = name, "fatal kafka consumer error; stopping");
+                    return Err(anyhow::anyhow!("fatal kafka consumer error for {name}: {e}"));
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "kafka consumer error");
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -156,6 +176,15 @@ pub async fn consume(
     }
     tracing::info!(integration = integration.as_str(), "consumer stopped");
     Ok(())
+}
+
+/// Aborts a background task when dropped (the lag watcher ends with its consumer).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Up to `max` messages: `first`, then whatever arrives within `linger`.
