@@ -8,7 +8,9 @@ pub mod config;
 pub mod consume;
 pub mod dlq;
 pub mod handler;
+pub mod lag;
 pub mod poller;
+pub mod stripe_catchup;
 
 use model::ExposeSecret;
 use std::sync::Arc;
@@ -41,8 +43,11 @@ pub async fn run(
     Ok(())
 }
 
-/// Runs the sync: engines for the configured integrations with connectors configured from the environment.
-/// With `WORKER_SALESFORCE_POLLER=true`, the Salesforce poller runs beside the consumers.
+/// Runs the sync: engines for the configured integrations with connectors configured from the environment,
+/// and beside the consumers the background jobs that catch up on what the push paths missed: the Stripe
+/// events catch-up (`WORKER_STRIPE_CATCHUP`) and the Salesforce poller (`WORKER_SALESFORCE_POLLER`), each
+/// on by default where its integration runs; and the anti-entropy pass (`WORKER_ANTI_ENTROPY_SECS`), which
+/// repairs whatever drift is left.
 pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let pool = model::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
     let integrations = config.integration_list()?;
@@ -50,16 +55,24 @@ pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> 
         tracing::warn!("WORKER_INTEGRATIONS is empty: this worker syncs nothing");
     }
     let engines = sync_connectors::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
-    let poller = if config.salesforce_poller && integrations.contains(&events::Integration::Salesforce) {
-        let client = salesforce_client::SalesforceClient::new(&salesforce_client::Config::from_env("SALESFORCE_")?)?;
+    let mut jobs = tokio::task::JoinSet::new();
+    if config.salesforce_poller && integrations.contains(&events::Integration::Salesforce) {
+        let client = salesforce_client::SalesforceClient::new(&sync_connectors::salesforce_config()?)?;
         let interval = Duration::from_secs_f64(config.salesforce_poll_secs);
-        Some(tokio::spawn(poller::run(pool.clone(), client, interval, shutdown.clone())))
-    } else {
-        None
-    };
+        jobs.spawn(poller::run(pool.clone(), client, interval, shutdown.clone()));
+    }
+    if config.stripe_catchup && integrations.contains(&events::Integration::Stripe) {
+        let client = stripe_client::StripeClient::new(&sync_connectors::stripe_config()?)?;
+        let interval = Duration::from_secs_f64(config.stripe_catchup_secs);
+        jobs.spawn(stripe_catchup::run(pool.clone(), client, interval, shutdown.clone()));
+    }
+    if config.anti_entropy_secs > 0.0 && !integrations.is_empty() {
+        let interval = Duration::from_secs_f64(config.anti_entropy_secs);
+        jobs.spawn(syncctl::anti_entropy::run(pool.clone(), integrations.clone(), interval, shutdown.clone()));
+    }
     run(config, Arc::new(SyncHandler::new(engines)), shutdown).await?;
-    if let Some(p) = poller {
-        p.await??;
+    while let Some(done) = jobs.join_next().await {
+        done??;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod config;
 mod customer;
 mod customers;
 mod error;
+mod events;
 mod idempotency;
 mod rate;
 mod retry;
@@ -27,6 +28,7 @@ pub use customer::{
     StripeCustomer,
 };
 pub use error::{ApiErrorBody, ErrorType, StripeError};
+pub use events::EventListParams;
 pub use idempotency::{IdempotencyKey, OWN_KEY_PREFIX};
 pub use retry::RetryPolicy;
 pub use secret::ApiKey;

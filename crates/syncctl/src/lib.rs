@@ -5,6 +5,7 @@
 //! through the outbox, for the relay and the workers). What it changes is recorded in the audit trail as
 //! `cli:<user>`.
 
+pub mod anti_entropy;
 mod backfill;
 mod progress;
 mod reconcile;

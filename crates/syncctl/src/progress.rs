@@ -17,6 +17,11 @@ impl Progress {
         Self { multi: MultiProgress::with_draw_target(target) }
     }
 
+    /// Draws nothing (background passes).
+    pub fn hidden() -> Self {
+        Self { multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()) }
+    }
+
     /// A spinner counting the records of `system`.
     pub fn system(&self, system: &str) -> ProgressBar {
         let bar = self.multi.add(ProgressBar::new_spinner());

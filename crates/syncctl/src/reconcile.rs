@@ -71,13 +71,13 @@ enum Fix {
 
 #[derive(Debug, Clone)]
 pub struct Finding {
-    integration: Integration,
+    pub integration: Integration,
     pub kind: Kind,
-    customer: Option<Uuid>,
-    record: Option<String>,
+    pub customer: Option<Uuid>,
+    pub record: Option<String>,
     detail: String,
     fix: Fix,
-    action: Option<String>,
+    pub action: Option<String>,
 }
 
 /// What one system's scan found.

@@ -25,17 +25,16 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use events::{Action, CustomerEvent, Integration, Topic};
+use events::CustomerEvent;
 use serde_json::json;
-use stripe_client::webhook::{self, Event, WebhookError, WebhookSecret};
+use stripe_client::webhook::{self, WebhookError, WebhookSecret};
+use sync_stripe::inbound::Meaning;
 
 use crate::config::ApiConfig;
 use crate::error::ApiError;
 use crate::extract::Trace;
 use crate::state::AppState;
 
-/// The delivery source name in the inbound log.
-const SOURCE: &str = "stripe";
 /// Stripe events about a customer are a few KiB; this leaves ample room.
 const MAX_BODY: usize = 256 * 1024;
 
@@ -94,10 +93,11 @@ pub async fn receive(
     let event = webhook::verify(&body, header, &settings.secrets, settings.tolerance, now).map_err(rejection)?;
     let span = tracing::Span::current();
     span.record("event_id", event.id.as_str()).record("event_type", event.event_type.as_str());
-    let Some(action) = action_of(&event.event_type) else {
-        return Ok(HttpResponse::Ok().json(json!({"received": true, "ignored": true})));
+    let publish = match sync_stripe::inbound::meaning(&event).map_err(ApiError::BadRequest)? {
+        Meaning::Ignored => return Ok(HttpResponse::Ok().json(json!({"received": true, "ignored": true}))),
+        Meaning::Echo => None,
+        Meaning::Change(change) => Some(change),
     };
-    let publish = if is_own(&event, action) { None } else { Some(customer_event(&event, action)?) };
     let mut conn = state.conn().await?;
     let first = store(&mut conn, &event.id, publish.as_ref(), trace.0.as_str()).await?;
     tracing::info!(first, published = first && publish.is_some(), "stripe event received");
@@ -121,15 +121,7 @@ async fn store(
 ) -> Result<bool, ApiError> {
     let stored = conn
         .transaction::<_, diesel::result::Error, _>(|conn| {
-            async move {
-                let first = model::inbound::record_delivery(conn, SOURCE, event_id).await?;
-                if let (true, Some(event)) = (first, publish) {
-                    let topic = Topic { integration: Integration::Stripe, action: event.action };
-                    model::outbox::enqueue(conn, topic, event, Some(traceparent)).await?;
-                }
-                Ok(first)
-            }
-            .scope_boxed()
+            sync_stripe::inbound::record(conn, event_id, publish, Some(traceparent)).scope_boxed()
         })
         .await?;
     Ok(stored)
@@ -155,28 +147,4 @@ fn rejection(e: WebhookError) -> ApiError {
         WebhookError::MalformedEvent(_) => ApiError::BadRequest(e.to_string()),
         _ => ApiError::InvalidHeader { header: "Stripe-Signature", message: e.to_string() },
     }
-}
-
-/// The product's own write coming back: our idempotency key (real Stripe copies it into the event), or a
-/// created/updated customer whose fields are exactly those the product last wrote (their fingerprint is in the
-/// metadata; this also holds for stand-ins such as localstripe whose events carry no request). Deletions are
-/// always published: the worker finds the customer already gone if the deletion was ours.
-fn is_own(event: &Event, action: Action) -> bool {
-    event.is_own_write() || (action != Action::Deleted && event.customer().is_ok_and(|c| c.holds_own_write()))
-}
-
-fn action_of(event_type: &str) -> Option<Action> {
-    Action::ALL.into_iter().find(|a| a.event_type() == event_type)
-}
-
-/// The catalog event a Stripe customer event stands for.
-fn customer_event(event: &Event, action: Action) -> Result<CustomerEvent, ApiError> {
-    let customer = event
-        .customer()
-        .ok()
-        .filter(|c| c.object == "customer" && c.id.starts_with("cus_"))
-        .ok_or_else(|| ApiError::BadRequest("the event's data.object is not a customer".into()))?;
-    let occurred_at = chrono::DateTime::from_timestamp(event.created, 0)
-        .ok_or_else(|| ApiError::BadRequest("the event's created time is out of range".into()))?;
-    Ok(sync_stripe::inbound::customer_event(&customer, action, occurred_at, Some(&event.id)))
 }
