@@ -12,7 +12,9 @@
 //! | `WORKER_GROUP_PROTOCOL` | `classic`, or `consumer` (KIP-848, broker-side assignment; the session timeout is then the broker's) | `classic` |
 //! | `WORKER_KAFKA_PARTITIONS` / `WORKER_KAFKA_REPLICATION` | used when it creates the topics (as the relay) | `12` / `1` |
 //! | `WORKER_RETRY_MAX_MS` | longest pause between retries of a failing event | `30000` |
-//! | `WORKER_MAX_ATTEMPTS` | attempts before a retryable failure is dead-lettered | `10` |
+//! | `WORKER_PARK_AFTER_ATTEMPTS` | attempts in its batch before a retryably failing event is parked, so the batch goes on (see `park`) | `3` |
+//! | `WORKER_MAX_ATTEMPTS` | attempts before a retryable failure is dead-lettered; 0: retried while parked until it succeeds or `WORKER_PARK_MAX_HOURS` pass | `0` |
+//! | `WORKER_PARK_MAX_HOURS` | how long a parked event is retried before it is dead-lettered | `72` |
 //! | `WORKER_BATCH_SIZE` | most events handled together (coalesced per customer) | `1000` |
 //! | `WORKER_LINGER_MS` | how long a batch waits for more events after the first | `20` |
 //! | `WORKER_DB_POOL_SIZE` | PostgreSQL connections | `8` |
@@ -59,6 +61,10 @@ pub struct WorkerConfig {
     pub retry_max_ms: u64,
     #[serde(default = "d_max_attempts")]
     pub max_attempts: u32,
+    #[serde(default = "d_park_after")]
+    pub park_after_attempts: u32,
+    #[serde(default = "d_park_max_hours")]
+    pub park_max_hours: i64,
     #[serde(default = "d_batch_size")]
     pub batch_size: usize,
     #[serde(default = "d_linger")]
@@ -112,7 +118,13 @@ fn d_replication() -> i32 {
     KafkaSettings::default().replication
 }
 fn d_max_attempts() -> u32 {
-    10
+    0
+}
+fn d_park_after() -> u32 {
+    3
+}
+fn d_park_max_hours() -> i64 {
+    72
 }
 fn d_batch_size() -> usize {
     1000
@@ -191,6 +203,8 @@ impl WorkerConfig {
             kafka_replication: kafka.replication,
             retry_max_ms: d_retry_max(),
             max_attempts: d_max_attempts(),
+            park_after_attempts: d_park_after(),
+            park_max_hours: d_park_max_hours(),
             batch_size: d_batch_size(),
             linger_ms: d_linger(),
             db_pool_size: d_pool(),

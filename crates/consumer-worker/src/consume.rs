@@ -88,6 +88,14 @@ pub async fn consume(
         shutdown.clone(),
     ));
     let _stop_lag = AbortOnDrop(lag);
+    let retrier = tokio::spawn(crate::park::retrier(
+        config.clone(),
+        integration,
+        handler.clone(),
+        pool.clone(),
+        shutdown.clone(),
+    ));
+    let _stop_retrier = AbortOnDrop(retrier);
     tracing::info!(
         integration = integration.as_str(),
         group = %group,
@@ -160,7 +168,7 @@ pub async fn consume(
         }
         let started = std::time::Instant::now();
         let items: Vec<Item<'_>> = batch.into_iter().map(|message| Item { event: decode(&message), message }).collect();
-        let Some(letters) = handle(&*handler, integration, &items, config, &mut shutdown).await else { break };
+        let Some(letters) = handle(&*handler, integration, &items, config, &pool, &mut shutdown).await else { break };
         metrics::counter!("worker_dead_letters_total", "integration" => name).increment(letters.len() as u64);
         metrics::histogram!("worker_batch_duration_seconds", "integration" => name)
             .record(started.elapsed().as_secs_f64());
@@ -213,29 +221,53 @@ fn decode(message: &BorrowedMessage<'_>) -> Result<CustomerEvent, String> {
     serde_json::from_slice(message.payload().unwrap_or_default()).map_err(|e| format!("undecodable event: {e}"))
 }
 
-/// Handles the batch, retrying retryable failures; returns the dead letters, or `None` when shutdown came
-/// while events were still failing (nothing is stored then: the batch comes back).
+/// Handles the batch: events of customers already parked join the park unhandled (their order holds);
+/// the rest are handled, retrying retryable failures with backoff, and after
+/// `WORKER_PARK_AFTER_ATTEMPTS` attempts the ones still failing are parked (see [`crate::park`]) so the
+/// batch can be acknowledged. Returns the dead letters, or `None` when shutdown came while events were still
+/// failing unparked (nothing is stored then: the batch comes back). If parking itself fails (the database is
+/// down), the batch keeps retrying in place: nothing is acknowledged that is not handled or parked.
 async fn handle(
     handler: &dyn Handler,
     integration: Integration,
     items: &[Item<'_>],
     config: &WorkerConfig,
+    pool: &PgPool<diesel_async::AsyncPgConnection>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Option<Vec<Letter>> {
     let mut letters = Vec::new();
-    let mut todo: Vec<usize> = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        match &item.event {
-            Ok(_) => todo.push(i),
-            Err(reason) => letters.push(Letter::new(&item.message, reason.clone(), 1)),
-        }
-    }
     let mut delays = backon::ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))
         .with_max_delay(Duration::from_millis(config.retry_max_ms))
         .with_jitter()
         .without_max_times()
         .build();
+    let behind = loop {
+        match parked_keys(integration, items, pool).await {
+            Ok(keys) => break keys,
+            Err(e) => {
+                tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "reading parked customers failed; will retry");
+                let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
+                tokio::select! {
+                    _ = shutdown.changed() => return None,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+            }
+        }
+    };
+    // (item index, row): rows are parked in the order their events were consumed.
+    let mut park: Vec<(usize, model::parked::NewParked)> = Vec::new();
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match &item.event {
+            Ok(_) if behind.contains(&key_of(&item.message)) => {
+                let row = crate::park::new_parked(integration, &item.message, 0, "behind a parked event", config);
+                park.push((i, row))
+            }
+            Ok(_) => todo.push(i),
+            Err(reason) => letters.push(Letter::new(&item.message, reason.clone(), 1)),
+        }
+    }
     let mut attempt: u32 = 0;
     while !todo.is_empty() {
         attempt += 1;
@@ -243,6 +275,7 @@ async fn handle(
         let traces: Vec<Option<String>> = todo.iter().map(|i| traceparent(&items[*i].message)).collect();
         let results = handler.handle_traced(integration, &events, &traces).await;
         let mut again = Vec::new();
+        let mut errors = Vec::new();
         for (i, result) in todo.iter().zip(results.into_iter().chain(std::iter::repeat_with(|| {
             Err(HandleError::Retryable(anyhow::anyhow!("the handler returned too few results")))
         }))) {
@@ -251,17 +284,40 @@ async fn handle(
                 Err(HandleError::Permanent(e)) => {
                     letters.push(Letter::new(&items[*i].message, format!("{e:#}"), attempt))
                 }
-                Err(HandleError::Retryable(e)) if attempt >= config.max_attempts => {
+                Err(HandleError::Retryable(e)) if config.max_attempts > 0 && attempt >= config.max_attempts => {
                     letters.push(Letter::new(&items[*i].message, format!("attempts exhausted: {e:#}"), attempt))
                 }
                 Err(HandleError::Retryable(e)) => {
                     tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), attempt, "event failed; will retry");
                     metrics::counter!("worker_retries_total", "integration" => integration.as_str()).increment(1);
                     again.push(*i);
+                    errors.push(format!("{e:#}"));
                 }
             }
         }
         todo = again;
+        if !todo.is_empty() && attempt >= config.park_after_attempts {
+            let failing = todo
+                .iter()
+                .zip(&errors)
+                .map(|(i, e)| (*i, crate::park::new_parked(integration, &items[*i].message, attempt, e, config)));
+            let mut rows: Vec<(usize, model::parked::NewParked)> = failing.chain(park.iter().cloned()).collect();
+            rows.sort_by_key(|(i, _)| *i);
+            let rows: Vec<model::parked::NewParked> = rows.into_iter().map(|(_, r)| r).collect();
+            match park_rows(pool, &rows).await {
+                Ok(()) => {
+                    tracing::warn!(
+                        integration = integration.as_str(),
+                        parked = todo.len(),
+                        "events parked; the batch goes on"
+                    );
+                    return Some(letters);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "parking failed; retrying in place")
+                }
+            }
+        }
         if !todo.is_empty() {
             let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
             tokio::select! {
@@ -270,7 +326,45 @@ async fn handle(
             }
         }
     }
+    let park: Vec<model::parked::NewParked> = park.into_iter().map(|(_, r)| r).collect();
+    while !park.is_empty() {
+        match park_rows(pool, &park).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "parking failed; will retry");
+                let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
+                tokio::select! {
+                    _ = shutdown.changed() => return None,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+            }
+        }
+    }
     Some(letters)
+}
+
+fn key_of(message: &BorrowedMessage<'_>) -> String {
+    String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned()
+}
+
+/// The batch's customers that have parked events.
+async fn parked_keys(
+    integration: Integration,
+    items: &[Item<'_>],
+    pool: &PgPool<diesel_async::AsyncPgConnection>,
+) -> anyhow::Result<BTreeSet<String>> {
+    let keys: Vec<String> = items.iter().map(|i| key_of(&i.message)).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut conn = pool.get().await?;
+    Ok(model::parked::parked_keys(&mut conn, integration.as_str(), &keys).await?.into_iter().collect())
+}
+
+async fn park_rows(
+    pool: &PgPool<diesel_async::AsyncPgConnection>,
+    rows: &[model::parked::NewParked],
+) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    model::parked::park(&mut conn, rows).await?;
+    Ok(())
 }
 
 /// Stores, per partition, the offset after the batch's last message.

@@ -40,6 +40,29 @@ impl Letter {
     }
 }
 
+impl Letter {
+    /// A parked event that failed for good or for too long.
+    pub(crate) fn from_parked(p: &model::parked::Parked, reason: String) -> Self {
+        Self {
+            topic: p.topic.clone(),
+            partition: p.kafka_partition,
+            offset: p.kafka_offset,
+            key: p.partition_key.clone(),
+            headers: p.headers.as_object().cloned().unwrap_or_default(),
+            payload: p.payload.clone(),
+            reason,
+            attempts: u32::try_from(p.attempts).unwrap_or(0),
+        }
+    }
+}
+
+impl Letter {
+    /// True when this letter was made from `row`.
+    pub(crate) fn is_of(&self, row: &model::parked::Parked) -> bool {
+        self.topic == row.topic && self.partition == row.kafka_partition && self.offset == row.kafka_offset
+    }
+}
+
 /// Stores the letters and enqueues them on the dead-letter topic, in one transaction.
 pub async fn write(
     pool: &PgPool<AsyncPgConnection>,

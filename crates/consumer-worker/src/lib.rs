@@ -9,6 +9,7 @@ pub mod consume;
 pub mod dlq;
 pub mod handler;
 pub mod lag;
+pub mod park;
 pub mod poller;
 pub mod stripe_catchup;
 

@@ -12,6 +12,7 @@ pub mod db;
 pub mod fields;
 pub mod inbound;
 pub mod outbox;
+pub mod parked;
 pub mod schema;
 pub mod secret;
 pub mod sync_state;

@@ -93,7 +93,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    parked_events (seq) {
+        seq -> Int8,
+        integration -> Text,
+        partition_key -> Text,
+        topic -> Text,
+        kafka_partition -> Int4,
+        kafka_offset -> Int8,
+        headers -> Jsonb,
+        payload -> Text,
+        attempts -> Int4,
+        last_error -> Text,
+        parked_at -> Timestamptz,
+        next_attempt_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    parked_events,
     poll_cursors,
     customers,
     outbox,

@@ -67,6 +67,12 @@ fn start(kafka: &KafkaSettings, db: &testkit::db::TestDb, group_prefix: &str, ha
     config.group_prefix = group_prefix.into();
     config.retry_max_ms = 200;
     config.max_attempts = 1000;
+    // These tests are about offsets and dead letters in the batch: nothing is parked.
+    config.park_after_attempts = 1000;
+    start_with(config, handler)
+}
+
+fn start_with(config: WorkerConfig, handler: Arc<dyn Handler>) -> Running {
     let (stop, shutdown) = watch::channel(false);
     Running { stop, task: tokio::spawn(consumer_worker::run(config, handler, shutdown)) }
 }
@@ -150,4 +156,65 @@ async fn each_integration_consumes_only_its_own_topics() {
     let mut seen = handler.seen.lock().unwrap().clone();
     seen.sort_by_key(|(i, _)| *i == Integration::Salesforce);
     assert_eq!(seen, [(Integration::Stripe, to_stripe.event_id), (Integration::Salesforce, to_salesforce.event_id)]);
+}
+
+/// Fails retryably every event of one customer while `failing` is set; records what it was given.
+struct Flaky {
+    seen: Mutex<Vec<(Uuid, Uuid, bool)>>,
+    customer: Uuid,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl Handler for Flaky {
+    async fn handle(&self, _: Integration, events: &[CustomerEvent]) -> Vec<Result<(), HandleError>> {
+        let failing = self.failing.load(std::sync::atomic::Ordering::SeqCst);
+        events
+            .iter()
+            .map(|e| {
+                let fails = failing && e.customer_id == Some(self.customer);
+                self.seen.lock().unwrap().push((e.customer_id.unwrap(), e.event_id, !fails));
+                if fails { Err(HandleError::Retryable(anyhow::anyhow!("its row is locked"))) } else { Ok(()) }
+            })
+            .collect()
+    }
+}
+
+impl Flaky {
+    fn handled(&self, customer: Uuid) -> Vec<Uuid> {
+        self.seen.lock().unwrap().iter().filter(|(c, _, ok)| *c == customer && *ok).map(|(_, e, _)| *e).collect()
+    }
+}
+
+#[tokio::test]
+async fn a_customer_that_keeps_failing_is_parked_the_others_go_on_and_it_resumes_in_order_by_itself() {
+    let kafka = testkit::kafka::settings();
+    let db = testkit::db::fresh().await.unwrap();
+    let (stuck, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let handler = Arc::new(Flaky { seen: Mutex::default(), customer: stuck, failing: true.into() });
+    let mut config = WorkerConfig::new(&db.url, &kafka);
+    config.group_prefix = format!("g{}", Uuid::new_v4().simple());
+    config.retry_max_ms = 300;
+    let worker = start_with(config, handler.clone());
+    let stuck_events: Vec<_> = (0..3).map(|_| event(stuck)).collect();
+    produce(&kafka, UPDATED, &stuck_events[..1]).await;
+    until(Duration::from_secs(30), || handler.seen.lock().unwrap().len() >= 3).await; // its attempts in the batch
+    let started = Instant::now();
+    let others: Vec<_> = (0..3).map(|_| event(other)).collect();
+    produce(&kafka, UPDATED, &[others[0].clone(), stuck_events[1].clone(), others[1].clone()]).await;
+    produce(&kafka, UPDATED, &[stuck_events[2].clone(), others[2].clone()]).await;
+    let want_others: Vec<Uuid> = others.iter().map(|e| e.event_id).collect();
+    until(Duration::from_secs(10), || handler.handled(other) == want_others).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the others waited {:?}", started.elapsed());
+    assert!(handler.handled(stuck).is_empty(), "nothing of the stuck customer got through out of order");
+    let mut conn = db.connect().await.unwrap();
+    assert_eq!(model::parked::customers(&mut conn, "stripe").await.unwrap(), 1, "the stuck customer is parked");
+    handler.failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let want_stuck: Vec<Uuid> = stuck_events.iter().map(|e| e.event_id).collect();
+    until(Duration::from_secs(15), || handler.handled(stuck) == want_stuck).await;
+    until(Duration::from_secs(5), || true).await;
+    worker.stop().await;
+    assert_eq!(model::parked::customers(&mut conn, "stripe").await.unwrap(), 0, "nothing is left parked");
+    let letters = model::sync_state::open_dead_letters(&mut conn, Some("stripe")).await.unwrap();
+    assert!(letters.is_empty(), "nothing was dead-lettered: {letters:?}");
 }
