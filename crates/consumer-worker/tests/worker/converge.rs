@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use consumer_worker::WorkerConfig;
 use events::{Integration, Topic};
+use model::ExternalCustomer;
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use stripe_client::{CustomerParams, IdempotencyKey};
+use uuid::Uuid;
 
 use crate::e2e::{Inbound, System, email, eventually};
 
@@ -59,4 +62,47 @@ async fn drift_made_behind_the_syncs_back_is_repaired_by_the_anti_entropy_pass()
         metrics.lines().any(|l| l.starts_with("anti_entropy_repairs_total{") && l.contains("kind=\"different\"")),
         "the repair is counted"
     );
+}
+
+#[tokio::test]
+async fn stripe_changes_made_while_the_api_is_down_and_never_delivered_reach_the_catalog_and_salesforce() {
+    let mut system = System::start().await;
+    let t = Duration::from_secs(30);
+    let kept = system.create("Ada Lovelace", &email("kept")).await["id"].as_str().unwrap().to_owned();
+    let gone = system.create("Alan Turing", &email("gone")).await["id"].as_str().unwrap().to_owned();
+    eventually("both reach both systems", t, || async {
+        let mut ok = true;
+        for id in [&kept, &gone] {
+            ok &= system.contact(id).await.is_some() && system.stripe(id).await.len() == 1;
+        }
+        ok
+    })
+    .await;
+    // The api goes down, and Stripe's webhooks are lost for good (the endpoint points nowhere): only the
+    // catch-up can bring these changes.
+    system.kill("api");
+    system.silence().await;
+    let stripe = system.stripe_client();
+    let foreign = || IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
+    let cus = system.stripe(&kept).await.remove(0);
+    let params = CustomerParams { name: Some("Ada King".into()), ..Default::default() };
+    stripe.update_customer(&cus.id, &params, &foreign()).await.unwrap();
+    let cus = system.stripe(&gone).await.remove(0);
+    stripe.delete_customer(&cus.id, &foreign()).await.unwrap();
+    let new_email = email("made-in-stripe");
+    let params =
+        CustomerParams { name: Some("Grace Hopper".into()), email: Some(new_email.clone()), ..Default::default() };
+    stripe.create_customer(&params, &foreign()).await.unwrap();
+    eventually("the update reaches Salesforce with the api down", t, || async {
+        system.contact(&kept).await.is_some_and(|c| c.fields().name == "Ada King")
+    })
+    .await;
+    eventually("the deletion reaches Salesforce", t, || async { system.contact(&gone).await.is_none() }).await;
+    system.spawn("api");
+    let made = system.id_by_email(&new_email, t, "the customer made in Stripe is in the catalog").await;
+    eventually("and in Salesforce", t, || async { system.contact(&made).await.is_some() }).await;
+    assert_eq!(system.get(&kept).await.unwrap()["name"], "Ada King");
+    assert!(system.get(&gone).await.is_none(), "the deletion reached the catalog");
+    let webhooks = system.stripe_sim().control.delivery_counters();
+    println!("webhook deliveries while silenced: {webhooks:?}");
 }

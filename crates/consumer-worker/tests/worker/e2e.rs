@@ -1,5 +1,6 @@
 //! The whole product end to end: api, producer-relay and consumer-worker as separate processes over real
-//! PostgreSQL and Kafka, with localstripe (signed webhooks to the api) and salesforce-sim.
+//! PostgreSQL and Kafka, with stripe-sim (signed webhooks to the api, retried; the events the catch-up
+//! reads) and salesforce-sim; one test runs against localstripe instead, as a second opinion on Stripe.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -61,9 +62,17 @@ async fn private_localstripe() -> (KillOnDrop, String) {
     (KillOnDrop(child), url)
 }
 
+/// The Stripe stand-in a test runs against.
+pub(crate) enum StripeStandIn {
+    /// stripe-sim in the test's process: the default.
+    Sim(stripe_sim::RunningSim),
+    /// A localstripe of the test's own, killed with the test.
+    Localstripe(#[allow(dead_code)] KillOnDrop),
+}
+
 pub(crate) struct System {
-    /// This test's localstripe, killed with the test (after the binaries: `Drop for System` runs first).
-    pub stripe_process: KillOnDrop,
+    /// This test's Stripe, stopped with the test (after the binaries: `Drop for System` runs first).
+    pub stripe_stand_in: StripeStandIn,
     pub stripe_url: String,
     pub db: TestDb,
     pub sim: RunningSim,
@@ -102,6 +111,32 @@ impl System {
 
     /// With these Salesforce inbound paths, and environment overrides for the binaries.
     pub async fn start_with(inbound: Inbound, overrides: Vec<(String, String)>) -> Self {
+        let config = stripe_sim::SimConfig {
+            retry: stripe_sim::RetrySchedule {
+                initial: Duration::from_millis(200),
+                max: Duration::from_secs(2),
+                retry_for: Duration::from_secs(600),
+            },
+            ..Default::default()
+        };
+        let sim = stripe_sim::spawn(config).await.unwrap();
+        let url = sim.url.clone();
+        Self::start_on(StripeStandIn::Sim(sim), url, inbound, overrides).await
+    }
+
+    /// Against a localstripe of the test's own (it lists no events by type or time: no catch-up).
+    pub async fn start_with_localstripe() -> Self {
+        let (process, url) = private_localstripe().await;
+        let overrides = vec![("WORKER_STRIPE_CATCHUP".to_owned(), "false".to_owned())];
+        Self::start_on(StripeStandIn::Localstripe(process), url, Inbound::default(), overrides).await
+    }
+
+    async fn start_on(
+        stripe_stand_in: StripeStandIn,
+        stripe_url: String,
+        inbound: Inbound,
+        overrides: Vec<(String, String)>,
+    ) -> Self {
         let db = testkit::db::fresh().await.unwrap();
         let kafka = testkit::kafka::settings();
         let free_port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -118,7 +153,6 @@ impl System {
             ..testkit::systems::sim_config()
         };
         let sim = testkit::systems::salesforce_sim(sim_config).await;
-        let (stripe_process, stripe_url) = private_localstripe().await;
         let mut env: Vec<(String, String)> = vec![
             ("API_LISTEN".into(), format!("127.0.0.1:{port}")),
             ("API_BOOTSTRAP_ADMIN_KEY".into(), testkit::ADMIN_KEY.into()),
@@ -130,6 +164,8 @@ impl System {
             ("STRIPE_RATE_LIMIT".into(), "500".into()),
             ("WORKER_GROUP_PREFIX".into(), format!("e2e{}", Uuid::new_v4().simple())),
             ("WORKER_RETRY_MAX_MS".into(), "1000".into()),
+            ("WORKER_INSTANCE_ID".into(), "worker-0".into()),
+            ("WORKER_STRIPE_CATCHUP_SECS".into(), "1".into()),
             ("RUST_LOG".into(), "info".into()),
             ("API_SALESFORCE_ORG_ID".into(), sim.control.org_id()),
             ("API_SALESFORCE_OUTBOUND_TOKEN".into(), OM_TOKEN.into()),
@@ -138,6 +174,8 @@ impl System {
         if inbound.poll {
             env.push(("WORKER_SALESFORCE_POLLER".into(), "true".into()));
             env.push(("WORKER_SALESFORCE_POLL_SECS".into(), "1".into()));
+        } else {
+            env.push(("WORKER_SALESFORCE_POLLER".into(), "false".into()));
         }
         env.extend(overrides);
         for prefix in ["API", "RELAY", "WORKER"] {
@@ -149,7 +187,7 @@ impl System {
         env.extend(testkit::systems::salesforce_env(&sim));
         let webhook_id = format!("e2e-{}", Uuid::new_v4().simple());
         let mut system = System {
-            stripe_process,
+            stripe_stand_in,
             stripe_url,
             db,
             sim,
@@ -263,7 +301,15 @@ impl System {
         }
     }
 
-    /// A client of this test's localstripe.
+    /// The in-process stripe-sim, when the test runs against it.
+    pub fn stripe_sim(&self) -> &stripe_sim::RunningSim {
+        match &self.stripe_stand_in {
+            StripeStandIn::Sim(sim) => sim,
+            StripeStandIn::Localstripe(_) => panic!("this test runs against localstripe"),
+        }
+    }
+
+    /// A client of this test's Stripe.
     pub fn stripe_client(&self) -> stripe_client::StripeClient {
         let config = stripe_client::StripeConfig {
             rate_limit: 1000.0,
@@ -325,7 +371,16 @@ pub(crate) fn email(tag: &str) -> String {
 
 #[tokio::test]
 async fn a_change_made_anywhere_reaches_the_other_two_and_then_nothing_moves() {
-    let system = System::start().await;
+    change_anywhere_reaches_the_other_two(System::start().await).await;
+}
+
+/// The same against localstripe: the product must work with both stand-ins.
+#[tokio::test]
+async fn with_localstripe_as_stripe_a_change_made_anywhere_reaches_the_other_two_and_then_nothing_moves() {
+    change_anywhere_reaches_the_other_two(System::start_with_localstripe().await).await;
+}
+
+async fn change_anywhere_reaches_the_other_two(system: System) {
     let t = Duration::from_secs(30);
     let created = system.create("Ada Lovelace", &email("ada")).await;
     let id = created["id"].as_str().unwrap().to_owned();
@@ -349,7 +404,7 @@ async fn a_change_made_anywhere_reaches_the_other_two_and_then_nothing_moves() {
     })
     .await;
 
-    // Someone edits the customer in Stripe (localstripe's own API, with a key that is not ours).
+    // Someone edits the customer in Stripe (the stand-in's own API, with a key that is not ours).
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let cus = system.stripe(&id).await.remove(0);
     let params = CustomerParams { name: Some("Countess of Lovelace".into()), ..Default::default() };

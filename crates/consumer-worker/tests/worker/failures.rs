@@ -136,8 +136,8 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
         unable_to_lock_row_rate: 0.1,
         ..Default::default()
     });
-    let stripe_pid = system.stripe_process.0.id().to_string();
-    Command::new("kill").args(["-STOP", &stripe_pid]).status().unwrap();
+    let frozen = stripe_sim::Faults { frozen: true, ..Default::default() };
+    system.stripe_sim().control.set_faults(frozen);
     let mut ids = Vec::new();
     for i in 0..40 {
         ids.push(system.create(&format!("Faulty {i}"), &email("faulty")).await["id"].as_str().unwrap().to_owned());
@@ -146,7 +146,7 @@ async fn a_flaky_salesforce_with_expiring_tokens_and_a_frozen_stripe_converge_on
         }
     }
     tokio::time::sleep(Duration::from_secs(4)).await;
-    Command::new("kill").args(["-CONT", &stripe_pid]).status().unwrap();
+    system.stripe_sim().control.set_faults(stripe_sim::Faults::default());
     system.sim.control.set_faults(salesforce_sim::Faults::default());
     let stripe = system.stripe_client();
     eventually("every customer reaches both systems", Duration::from_secs(90), || async {
