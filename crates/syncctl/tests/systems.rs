@@ -1,5 +1,5 @@
 //! `syncctl backfill` and `syncctl reconcile` as an operator runs them: real processes over real PostgreSQL,
-//! with a private localstripe and an in-process salesforce-sim.
+//! with an in-process stripe-sim and salesforce-sim.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,54 +19,19 @@ use sync_core::Engine;
 use testkit::db::TestDb;
 use uuid::Uuid;
 
-/// A child process killed when the test ends, passed or not.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// localstripe writes its whole store to /tmp/localstripe.pickle on every write (a file every localstripe on
-/// the machine shares), which makes creating 2,000 customers take minutes (about 30/s, falling as the store
-/// grows). This test's localstripe is private and throw-away, so it keeps its store in memory only.
-const LOCALSTRIPE_IN_MEMORY: &str = "import sys, runpy, localstripe.resources as r; \
-    r.Store.dump_to_disk = lambda self: None; sys.argv = ['localstripe'] + sys.argv[1:]; \
-    runpy.run_module('localstripe', run_name='__main__')";
-
-async fn private_localstripe() -> (KillOnDrop, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let python = testkit::systems::workspace_file(".cache/venv/bin/python");
-    let child = std::process::Command::new(python)
-        .args(["-c", LOCALSTRIPE_IN_MEMORY, "--port", &port.to_string(), "--from-scratch"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{url}/v1/customers")).await.is_err() {
-        assert!(Instant::now() < deadline, "the private localstripe did not answer");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (KillOnDrop(child), url)
-}
-
 struct Env {
     db: TestDb,
     sim: RunningSim,
     stripe_url: String,
-    _stripe: KillOnDrop,
+    _stripe: stripe_sim::RunningSim,
 }
 
 impl Env {
     async fn start() -> Self {
         let db = testkit::db::fresh().await.unwrap();
         let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
-        let (stripe, stripe_url) = private_localstripe().await;
-        Self { db, sim, stripe_url, _stripe: stripe }
+        let stripe = stripe_sim::spawn(stripe_sim::SimConfig::default()).await.unwrap();
+        Self { db, sim, stripe_url: stripe.url.clone(), _stripe: stripe }
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
@@ -261,9 +226,13 @@ async fn a_backfill_links_every_record_once_survives_a_kill_and_changes_nothing_
         (0..PER_SIDE - SHARED - 2)
             .map(|i| person(Some(&format!("Stripe Only{i}")), &format!("stripe-{i}@example.com"))),
     );
-    stripe_people.push(person(None, "nameless-0@example.com"));
-    stripe_people.push(person(None, "nameless-1@example.com"));
-    let stripe_ids = seed_stripe(&env.stripe(), stripe_people, 8).await;
+    // The nameless two are made first, so that Stripe (which lists newest first) lists them last: the resumed
+    // run meets them. Their ids go last, as the counts below expect.
+    let nameless = vec![person(None, "nameless-0@example.com"), person(None, "nameless-1@example.com")];
+    let nameless_ids = seed_stripe(&env.stripe(), nameless, 1).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await; // a later `created` second
+    let mut stripe_ids = seed_stripe(&env.stripe(), stripe_people, 8).await;
+    stripe_ids.extend(nameless_ids);
     let stripe_seconds = seeding.elapsed().as_secs_f64();
     let mut contacts: Vec<SalesforceContact> = (0..SHARED)
         .map(|i| {
@@ -508,7 +477,8 @@ async fn reconcile_reports_injected_drift_exactly_and_fix_repairs_it() {
     let expected: Vec<Vec<String>> =
         drift.iter().zip(actions).map(|(row, action)| [row.clone(), vec![s(action)]].concat()).collect();
     assert_eq!(table(&stdout(&fixed)), expected, "{}", stdout(&fixed));
-    assert!(stripe.retrieve_customer(&d_stripe).await.is_err_and(|e| e.is_not_found()), "the orphan is deleted");
+    let orphan = stripe.retrieve_customer(&d_stripe).await.unwrap().body;
+    assert!(matches!(orphan, stripe_client::Retrieved::Deleted { .. }), "the orphan is deleted: {orphan:?}");
     assert_eq!(someone.get_contact(&u_contact, None).await.unwrap().local_id(), Some(u), "the unknown one is left");
 
     // The workers push the resyncs (here: the engines, as the worker would); then only the unknown Contact is
