@@ -177,7 +177,11 @@ pub async fn consume(
             tracing::error!(error = %telemetry::scrub(&format!("{e:#}")), "could not store dead letters; stopping this consumer");
             return Err(e);
         }
-        store_offsets(&consumer, &items)?;
+        if let Err(e) = store_offsets(&consumer, &items) {
+            // Partitions revoked meanwhile (a rebalance, a broker restart): their new owner reads the batch
+            // again, which the handlers shrug off. Not a reason to stop.
+            tracing::warn!(error = %e, "could not store the batch's offsets; it will be delivered again");
+        }
     }
     if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
         tracing::debug!(error = %e, "nothing to commit at shutdown");
