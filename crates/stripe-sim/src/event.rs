@@ -13,8 +13,10 @@ pub struct Event {
     pub seq: u64,
     #[serde(rename = "type")]
     pub kind: String,
-    pub object: Value,
-    pub previous_attributes: Option<Value>,
+    /// `data.object` and `data.previous_attributes` as compact JSON text: a tenth of the memory of a
+    /// `Value`, and copied rather than walked when the snapshot is written.
+    pub object: String,
+    pub previous_attributes: Option<String>,
     pub request_id: Option<String>,
     pub idempotency_key: Option<String>,
     pub api_version: String,
@@ -23,9 +25,10 @@ pub struct Event {
 
 impl Event {
     pub fn to_json(&self) -> Value {
-        let mut data = json!({ "object": self.object });
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+        let mut data = json!({ "object": parse(&self.object) });
         if let Some(prev) = &self.previous_attributes {
-            data["previous_attributes"] = prev.clone();
+            data["previous_attributes"] = parse(prev);
         }
         json!({
             "id": self.id,

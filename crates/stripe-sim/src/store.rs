@@ -1,5 +1,5 @@
 //! The account's state behind one lock, and its snapshot: when a data file is set, a background task
-//! writes the state (when it changed, at most every interval) to a temporary file renamed over the data
+//! writes the state (when it changed, at most every interval, backing off as the state grows) to a temporary file renamed over the data
 //! file, so that requests never wait for the disk. The state is loaded from that file at start.
 
 use std::path::PathBuf;
@@ -65,20 +65,22 @@ impl Store {
         Ok(())
     }
 
-    /// Snapshots every `interval` (on a blocking thread) until the task is aborted.
+    /// Snapshots at most every `interval` (on a blocking thread) until the task is aborted. Serializing holds
+    /// the lock, so the pause after a snapshot is also at least 10 times what it took: writes are stalled at
+    /// most a tenth of the time however large the state grows.
     pub async fn flush_loop(self: Arc<Self>, interval: Duration) {
         if self.data_file.is_none() {
             return;
         }
-        let mut tick = tokio::time::interval(interval);
         loop {
-            tick.tick().await;
             let me = self.clone();
+            let started = std::time::Instant::now();
             let result = tokio::task::spawn_blocking(move || me.flush()).await;
             if let Err(e) = result.map_err(anyhow::Error::from).and_then(|r| r) {
                 self.dirty.store(true, Ordering::Release);
                 tracing::warn!(error = %e, "could not write the stripe-sim snapshot");
             }
+            tokio::time::sleep(interval.max(started.elapsed() * 10)).await;
         }
     }
 }
