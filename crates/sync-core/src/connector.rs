@@ -66,6 +66,13 @@ pub enum PushError {
 
 pub type PushResult = Result<PushDone, PushError>;
 
+/// A record as the system holds it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Current {
+    Live(CustomerFields),
+    Gone,
+}
+
 /// An external system the catalog syncs with. Implement this in a crate of its own and hand it to the
 /// worker; nothing else changes.
 #[async_trait]
@@ -88,6 +95,15 @@ pub trait Connector: Send + Sync + 'static {
     /// at this precision; ties go to the external change.
     fn source_precision(&self) -> chrono::Duration {
         chrono::Duration::milliseconds(1)
+    }
+
+    /// The record `external_id` as the system holds it now, asked when two of its changes carry the same
+    /// source time (at [`Connector::source_precision`]) so that their order cannot be told: the current state
+    /// is then applied instead of the event's snapshot. `None`: this connector does not look (the snapshot is
+    /// applied, and the tie goes to the external change).
+    async fn current(&self, external_id: &str) -> Option<Result<Current, PushError>> {
+        let _ = external_id;
+        None
     }
 
     /// Carries out `requests` (at most [`Connector::max_batch`], one per customer), returning one result

@@ -22,6 +22,7 @@ use model::customer::{self, Customer};
 use model::sync_state::{self, Link};
 use model::{CustomerFields, FieldError};
 
+use crate::connector::Current;
 use crate::engine::{Engine, Failure, Outcome};
 
 /// Errors inside the inbound transaction: a failure to report, or a decision that rolls back.
@@ -87,11 +88,27 @@ impl Engine {
             .as_deref()
             .ok_or_else(|| Abort::Failure(Failure::Permanent("an inbound event without the record's id".into())))?;
         let link = sync_state::link_by_external_id(conn, name, external_id).await?;
+        let mut tied = false;
         if let Some(l) = &link {
-            let older = l.source_at.is_some_and(|s| self.at_precision(event.occurred_at) < self.at_precision(s));
+            let occurred = self.at_precision(event.occurred_at);
+            let older = l.source_at.is_some_and(|s| occurred < self.at_precision(s));
             if l.deleted || older {
                 return Ok(Outcome::Stale);
             }
+            tied = l.source_at.is_some_and(|s| occurred == self.at_precision(s));
+        }
+        // Two changes of the record within one tick of the system's clock (Stripe: a second; a created and an
+        // updated event may arrive in either order): ask the system what it holds now.
+        let now_there = match (tied, event.action) {
+            (true, Action::Created | Action::Updated) => match self.connector.current(external_id).await {
+                Some(Ok(current)) => Some(current),
+                Some(Err(e)) => return Err(Abort::Failure(Failure::Retryable(format!("reading the record: {e}")))),
+                None => None,
+            },
+            _ => None,
+        };
+        if now_there == Some(Current::Gone) {
+            return Ok(Outcome::Stale); // its deletion is on its way
         }
         let linked_id = link.as_ref().map(|l| l.customer_id).or(event.customer_id);
         if let Some(id) = linked_id
@@ -109,8 +126,11 @@ impl Engine {
                 let snapshot = event.customer.as_ref().ok_or_else(|| {
                     Abort::Failure(Failure::Permanent("a created or updated event without the customer".into()))
                 })?;
-                let fields = CustomerFields::parse(&snapshot.name, &snapshot.email, snapshot.phone.as_deref())
-                    .map_err(invalid)?;
+                let fields = match now_there {
+                    Some(Current::Live(f)) => CustomerFields::parse(&f.name, &f.email, f.phone.as_deref()),
+                    _ => CustomerFields::parse(&snapshot.name, &snapshot.email, snapshot.phone.as_deref()),
+                }
+                .map_err(invalid)?;
                 let current = match current {
                     Some(c) => Some(c),
                     None => customer::find_by_email_for_update(conn, &fields.email).await?,

@@ -19,5 +19,5 @@ mod engine;
 mod inbound;
 mod outbound;
 
-pub use connector::{Connector, PushDone, PushError, PushRequest, PushResult, Upsert};
+pub use connector::{Connector, Current, PushDone, PushError, PushRequest, PushResult, Upsert};
 pub use engine::{Engine, Failure, Outcome};

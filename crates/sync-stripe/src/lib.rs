@@ -14,7 +14,7 @@ use model::{CustomerFields, ExternalCustomer};
 use stripe_client::{
     CustomerParams, IdempotencyKey, ListParams, StripeClient, StripeConfig, StripeCustomer, StripeError,
 };
-use sync_core::{Connector, PushDone, PushError, PushRequest, PushResult, Upsert};
+use sync_core::{Connector, Current, PushDone, PushError, PushRequest, PushResult, Upsert};
 
 pub struct StripeConnector {
     client: StripeClient,
@@ -103,6 +103,18 @@ fn push_error(e: StripeError) -> PushError {
 impl Connector for StripeConnector {
     fn integration(&self) -> Integration {
         Integration::Stripe
+    }
+
+    /// Stripe's times are whole seconds: changes within one second are told apart by what Stripe holds now.
+    async fn current(&self, external_id: &str) -> Option<Result<Current, PushError>> {
+        Some(match self.client.retrieve_customer(external_id).await {
+            Ok(r) => match r.body {
+                stripe_client::Retrieved::Active(c) => Ok(Current::Live(c.fields())),
+                stripe_client::Retrieved::Deleted { .. } => Ok(Current::Gone),
+            },
+            Err(e) if e.is_not_found() => Ok(Current::Gone),
+            Err(e) => Err(PushError::Retryable(e.to_string())),
+        })
     }
 
     fn max_batch(&self) -> usize {

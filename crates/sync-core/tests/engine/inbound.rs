@@ -141,3 +141,37 @@ async fn a_change_made_in_stripe_before_the_product_overwrote_it_wins_and_goes_b
     let now_in_stripe = testkit::systems::stripe_customers_of(&stripe, c.id).await.remove(0);
     assert_eq!(now_in_stripe.name.as_deref(), Some("Stripe Edit"));
 }
+
+#[tokio::test]
+async fn two_stripe_changes_within_one_second_end_in_what_stripe_holds_whichever_arrives_last() {
+    let w = world().await;
+    let sim = stripe_sim::spawn(stripe_sim::SimConfig::default()).await.unwrap();
+    let config = stripe_client::StripeConfig {
+        rate_limit: 1000.0,
+        ..stripe_client::StripeConfig::new(sim.url.clone(), stripe_client::ApiKey::new("sk_test_1"))
+    };
+    let engine = Engine::new(
+        model::db::pool(&w.db.url, 2).unwrap(),
+        Arc::new(sync_stripe::StripeConnector::new(&config, 2).unwrap()),
+    );
+    let client = stripe_client::StripeClient::new(&config).unwrap();
+    let email = unique_email("same-second");
+    let key = || stripe_client::IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
+    let params = stripe_client::CustomerParams {
+        name: Some("First Name".into()),
+        email: Some(email.clone()),
+        ..Default::default()
+    };
+    let cus = client.create_customer(&params, &key()).await.unwrap().body;
+    let params = stripe_client::CustomerParams { name: Some("Second Name".into()), ..Default::default() };
+    client.update_customer(&cus.id, &params, &key()).await.unwrap();
+    // Stripe's times are whole seconds: both events carry the same one, and the update's arrives first.
+    let at = DateTime::from_timestamp(cus.created, 0).unwrap();
+    let updated = inbound(Integration::Stripe, Action::Updated, &cus.id, &fields("Second Name", &email), at);
+    let created = inbound(Integration::Stripe, Action::Created, &cus.id, &fields("First Name", &email), at);
+    assert_eq!(engine.apply_inbound(&updated).await, Ok(Outcome::Applied));
+    engine.apply_inbound(&created).await.unwrap();
+    let all = model::customer::list(&mut w.conn().await, None, 10).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].name, "Second Name", "the late created event did not bring the first name back");
+}
