@@ -25,6 +25,9 @@ use tokio::sync::watch;
 const CURSOR: &str = "salesforce-contacts";
 /// The inbound log's source for polled changes.
 const SOURCE: &str = "salesforce-poll";
+/// How far a Contact's `SystemModstamp` may lie after the product's last write to it (clock skew between
+/// Salesforce and the worker) and still count as overwritten by it.
+const OWN_WRITE_SLACK: chrono::Duration = chrono::Duration::seconds(1);
 /// How far each poll looks back before its cursor.
 pub const OVERLAP: Duration = Duration::from_secs(10);
 
@@ -98,12 +101,23 @@ async fn publish(
     Ok(published)
 }
 
-/// True when the Contact holds exactly what the product last synced to it (its own write coming back).
+/// Nothing to publish: the Contact holds exactly what the product last synced to it (its own write coming
+/// back), or the product wrote to it after this modification (up to [`OWN_WRITE_SLACK`]), so Salesforce no
+/// longer holds what the poll read. The second case is a poll that read an earlier write of ours after a
+/// later one was synced (its fields are then not the synced ones, but the change is ours), or, rarely, a
+/// change someone made just before one of ours overwrote it: Salesforce and the catalog then agree on ours
+/// (an Outbound Message or callout of that change, if the org sends them, still brings it).
 async fn is_known(conn: &mut AsyncPgConnection, contact: &SalesforceContact) -> anyhow::Result<bool> {
     if contact.is_deleted == Some(true) {
         return Ok(false);
     }
     let Some(id) = contact.id.as_deref() else { return Ok(false) };
-    let link = model::sync_state::link_by_external_id(conn, Integration::Salesforce.as_str(), id).await?;
-    Ok(link.and_then(|l| l.synced()).is_some_and(|synced| synced == contact.fields()))
+    let Some(link) = model::sync_state::link_by_external_id(conn, Integration::Salesforce.as_str(), id).await? else {
+        return Ok(false);
+    };
+    let overwritten = match (contact.system_modstamp, link.last_pushed_at) {
+        (Some(at), Some(pushed)) => at <= pushed + OWN_WRITE_SLACK,
+        _ => false,
+    };
+    Ok(overwritten || link.synced().is_some_and(|synced| synced == contact.fields()))
 }

@@ -69,3 +69,32 @@ async fn the_products_own_writes_are_not_published_by_the_poller() {
     assert_eq!(poll_once(&pool, &sf).await.unwrap(), 0, "the product's own write is not news");
     assert_eq!(topics(&db).await.len(), before);
 }
+
+#[tokio::test]
+async fn an_earlier_own_write_read_by_a_poll_after_a_later_one_was_synced_is_not_published() {
+    let db = testkit::db::fresh().await.unwrap();
+    let pool = model::db::pool(&db.url, 2).unwrap();
+    let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
+    let sf = testkit::systems::salesforce(&sim);
+    poll_once(&pool, &sf).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+    let fields = model::CustomerFields { name: "First Write".into(), email, phone: None };
+    let mut conn = db.connect().await.unwrap();
+    let c = model::catalog::create(&mut conn, &fields, &model::ChangeContext::local(None)).await.unwrap();
+    let engine = sync_core::Engine::new(pool.clone(), Arc::new(sync_salesforce::SalesforceConnector::new(sf.clone())));
+    engine.reconcile(&[c.id]).await[&c.id].clone().unwrap();
+    // The next local change is synced as far as the link goes (another worker is pushing it) while the
+    // Contact still holds the first write: a poll now reads our first write, not the synced fields.
+    let later = model::CustomerFields { name: "Second Write".into(), ..fields.clone() };
+    let link = model::sync_state::links(&mut conn, "salesforce", &[c.id]).await.unwrap().remove(0);
+    let pushed = model::sync_state::Pushed::Upserted {
+        external_id: link.external_id.clone().unwrap(),
+        fields: later,
+        version: c.version + 1,
+    };
+    model::sync_state::record_push(&mut conn, "salesforce", c.id, &pushed).await.unwrap();
+    let before = topics(&db).await.len();
+    assert_eq!(poll_once(&pool, &sf).await.unwrap(), 0, "our own earlier write is not news");
+    assert_eq!(topics(&db).await.len(), before);
+}
