@@ -31,7 +31,10 @@ RUN = os.path.join(ROOT, ".run")
 SIDES = ("api", "stripe", "salesforce")
 SYSTEMS = ("catalog", "stripe", "salesforce")
 KINDS = ("lost", "duplicated", "diverged", "resurrected", "unexpected")
-BINARIES = ("api", "producer-relay", "consumer-worker")
+KILLED_KINDS = ("api", "producer-relay", "consumer-worker")
+# The running instances (scripts/up's INSTANCES in .run/up.env: one of each kind, or with UP_LAYOUT=multi
+# api-1, api-2, producer-relay-1, ...); read in main().
+BINARIES = KILLED_KINDS
 SF_API_VERSION = "59.0"
 # The product's own Sforce-Call-Options client name is `customer-sync` (changes made with it are not pushed
 # back to the api); this client must be someone else, so that the simulator pushes its changes.
@@ -453,7 +456,9 @@ class Faults:
         if a.kill_every > 0:
             t, i = a.kill_every, 0
             while t < a.seconds:
-                plan.append((t, "kill " + BINARIES[i % 3]))
+                kind = KILLED_KINDS[i % 3]
+                named = [n for n in BINARIES if n == kind or n.startswith(kind + "-")] or [kind]
+                plan.append((t, "kill " + named[(i // 3) % len(named)]))
                 t += a.kill_every
                 i += 1
         if a.kafka_restart:
@@ -733,6 +738,8 @@ def main(argv):
         if not cfg.get(need):
             say(f"{up_env_path} has no {need} (chaos needs the stand-ins scripts/up starts by default)")
             return 2
+    global BINARIES
+    BINARIES = tuple(cfg.get("INSTANCES", "").split()) or KILLED_KINDS
     api_url = cfg["API_URL"].rstrip("/")
     key = open(cfg["API_ADMIN_KEY_FILE"]).read().strip()
     stripe.api_key = cfg["STRIPE_SECRET_KEY"]
