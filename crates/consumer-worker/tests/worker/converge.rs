@@ -65,7 +65,7 @@ async fn drift_made_behind_the_syncs_back_is_repaired_by_the_anti_entropy_pass()
 }
 
 #[tokio::test]
-async fn stripe_changes_made_while_the_api_is_down_and_never_delivered_reach_the_catalog_and_salesforce() {
+async fn stripe_changes_made_while_the_api_is_down_for_a_minute_and_never_delivered_reach_the_catalog_and_salesforce() {
     let mut system = System::start().await;
     let t = Duration::from_secs(30);
     let kept = system.create("Ada Lovelace", &email("kept")).await["id"].as_str().unwrap().to_owned();
@@ -81,6 +81,7 @@ async fn stripe_changes_made_while_the_api_is_down_and_never_delivered_reach_the
     // The api goes down, and Stripe's webhooks are lost for good (the endpoint points nowhere): only the
     // catch-up can bring these changes.
     system.kill("api");
+    let api_down = std::time::Instant::now();
     system.silence().await;
     let stripe = system.stripe_client();
     let foreign = || IdempotencyKey::new(format!("dashboard-{}", Uuid::new_v4())).unwrap();
@@ -98,6 +99,8 @@ async fn stripe_changes_made_while_the_api_is_down_and_never_delivered_reach_the
     })
     .await;
     eventually("the deletion reaches Salesforce", t, || async { system.contact(&gone).await.is_none() }).await;
+    // The api stays down for a minute, as in an outage, before it comes back.
+    tokio::time::sleep(Duration::from_secs(60).saturating_sub(api_down.elapsed())).await;
     system.spawn("api");
     let made = system.id_by_email(&new_email, t, "the customer made in Stripe is in the catalog").await;
     eventually("and in Salesforce", t, || async { system.contact(&made).await.is_some() }).await;
