@@ -251,10 +251,8 @@ async fn handle(
             Ok(keys) => break keys,
             Err(e) => {
                 tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "reading parked customers failed; will retry");
-                let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
-                tokio::select! {
-                    _ = shutdown.changed() => return None,
-                    _ = tokio::time::sleep(pause) => {}
+                if !backoff(&mut delays, config, shutdown).await {
+                    return None;
                 }
             }
         }
@@ -322,12 +320,8 @@ async fn handle(
                 }
             }
         }
-        if !todo.is_empty() {
-            let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
-            tokio::select! {
-                _ = shutdown.changed() => return None,
-                _ = tokio::time::sleep(pause) => {}
-            }
+        if !todo.is_empty() && !backoff(&mut delays, config, shutdown).await {
+            return None;
         }
     }
     let park: Vec<model::parked::NewParked> = park.into_iter().map(|(_, r)| r).collect();
@@ -336,15 +330,26 @@ async fn handle(
             Ok(()) => break,
             Err(e) => {
                 tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "parking failed; will retry");
-                let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
-                tokio::select! {
-                    _ = shutdown.changed() => return None,
-                    _ = tokio::time::sleep(pause) => {}
+                if !backoff(&mut delays, config, shutdown).await {
+                    return None;
                 }
             }
         }
     }
     Some(letters)
+}
+
+/// Waits for the next retry delay; false when shutdown came first.
+async fn backoff(
+    delays: &mut impl Iterator<Item = Duration>,
+    config: &WorkerConfig,
+    shutdown: &mut watch::Receiver<bool>,
+) -> bool {
+    let pause = delays.next().unwrap_or(Duration::from_millis(config.retry_max_ms));
+    tokio::select! {
+        _ = shutdown.changed() => false,
+        _ = tokio::time::sleep(pause) => true,
+    }
 }
 
 fn key_of(message: &BorrowedMessage<'_>) -> String {

@@ -78,6 +78,34 @@ pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> 
     Ok(())
 }
 
+/// Runs `job` (named `what` in the logs) every `interval` until `shutdown` turns true: a failed round is
+/// logged and tried again next time. `job` returns how many changes it published.
+pub(crate) async fn every<F, Fut>(
+    what: &'static str,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+    mut job: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    tracing::info!(job = what, interval_secs = interval.as_secs_f64(), "background job started");
+    loop {
+        match job().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(job = what, published = n, "published changes the push paths had not"),
+            Err(e) => {
+                tracing::warn!(job = what, error = %telemetry::scrub(&format!("{e:#}")), "failed; will try again")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
 /// Reads the paused integrations every second (`model::controls`), so that a pause or resume takes effect
 /// without a restart.
 async fn watch_pauses(

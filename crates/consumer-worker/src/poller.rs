@@ -36,22 +36,9 @@ pub async fn run(
     pool: PgPool<AsyncPgConnection>,
     client: SalesforceClient,
     interval: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    tracing::info!(interval_secs = interval.as_secs_f64(), "salesforce poller started");
-    loop {
-        match poll_once(&pool, &client).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(published = n, "salesforce poller published changes"),
-            Err(e) => {
-                tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "salesforce poll failed; will try again")
-            }
-        }
-        tokio::select! {
-            _ = shutdown.changed() => return Ok(()),
-            _ = tokio::time::sleep(interval) => {}
-        }
-    }
+    crate::every("salesforce poller", interval, shutdown, || poll_once(&pool, &client)).await
 }
 
 /// One poll: returns how many changes were published. The first poll of a new cursor starts from now

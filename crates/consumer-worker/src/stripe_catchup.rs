@@ -35,22 +35,9 @@ pub async fn run(
     pool: PgPool<AsyncPgConnection>,
     client: StripeClient,
     interval: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    tracing::info!(interval_secs = interval.as_secs_f64(), "stripe events catch-up started");
-    loop {
-        match catch_up(&pool, &client).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(published = n, "stripe catch-up published events the webhooks had not"),
-            Err(e) => {
-                tracing::warn!(error = %telemetry::scrub(&format!("{e:#}")), "stripe catch-up failed; will try again")
-            }
-        }
-        tokio::select! {
-            _ = shutdown.changed() => return Ok(()),
-            _ = tokio::time::sleep(interval) => {}
-        }
-    }
+    crate::every("stripe catch-up", interval, shutdown, || catch_up(&pool, &client)).await
 }
 
 /// One read: returns how many events were published by it (not already by a webhook).
