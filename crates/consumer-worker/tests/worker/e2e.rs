@@ -657,16 +657,16 @@ async fn a_resync_repairs_a_record_that_drifted_without_a_notification() {
         system.stripe(&id).await.first().and_then(|c| c.name.clone()).as_deref() == Some("Catalog Truth")
     })
     .await;
-    let status: Value = system
-        .http
-        .get(format!("{}/v1/customers/{id}/sync", system.api_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["integrations"]["stripe"]["synced_version"], 1, "{status}");
+    // Stripe answers before the worker records the push: the link catches up a moment later.
+    let status = || async {
+        let r = system.http.get(format!("{}/v1/customers/{id}/sync", system.api_url)).send().await.unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    eventually("the link records the resync", t, || async {
+        status().await["integrations"]["stripe"]["synced_version"] == 1
+    })
+    .await;
+    let status = status().await;
     assert_eq!(status["integrations"]["salesforce"]["last_error"], Value::Null, "{status}");
 }
 
