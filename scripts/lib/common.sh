@@ -30,6 +30,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# pid_alive PID: true when the process runs (a process killed a moment ago can still be there, exiting or a
+# zombie: that one does not count).
+pid_alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+
 # start_bg NAME CMD...: starts CMD in the background, logging to $RUN/log/NAME.log, pid in $RUN/NAME.pid.
 start_bg() {
   local name=$1; shift
