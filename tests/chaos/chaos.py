@@ -1,11 +1,14 @@
 """The chaos run: load from three independent clients (the api, stripe-python against the Stripe stand-in,
 simple-salesforce against salesforce-sim) while the binaries are SIGKILLed and restarted, Kafka and PostgreSQL
-are restarted; then all three systems are compared with what each client was told was accepted, until they
-agree or a timeout passes.
+are restarted (on the three-node cluster: a node is SIGKILLed and started again, in a long run two of them);
+then all three systems are compared with what each client was told was accepted, until they agree or a
+timeout passes, and the integration topics are read to check that no customer's events go back in version
+within a partition.
 
 Run through scripts/chaos, which starts the system first (scripts/up) and passes its options here. Reads the
 endpoints from .run/up.env (written by scripts/up). Exit status 0 only when every system converged to the
-ledger within the timeout; 1 when not; 2 when the run itself could not be made (a client could not connect).
+ledger within the timeout and no event was out of order; 1 when not; 2 when the run itself could not be made
+(a client could not connect).
 """
 
 import argparse
@@ -393,12 +396,24 @@ def process_gone(pid):
         return True
 
 
+# On the three-node cluster (KAFKA_LAYOUT=cluster), the Kafka fault is a crash of one node: SIGKILLed, started
+# again this many seconds later (picked by the seed), while the load and the other kills go on.
+NODE_DOWN_SECS = (3.0, 8.0)
+# A run at least this long crashes a second node (another one, after the first is back and in sync).
+SECOND_NODE_FAULT_SECS = 40
+# How long a restarted node may take to catch up (every partition's replicas in sync) before the run says so.
+NODE_IN_SYNC_SECS = 90
+
+
 class Faults:
-    def __init__(self, args, up_env, log_path, keep_dir):
+    def __init__(self, args, up_env, log_path, keep_dir, kafka_layout, seed):
         self.args, self.up_env, self.log_path, self.keep_dir = args, up_env, log_path, keep_dir
+        self.cluster = kafka_layout == "cluster"
+        self.rng = random.Random(seed * 17 + 5)
         os.makedirs(keep_dir, exist_ok=True)
         self.events = []  # dicts: what, at (s from start), took (s), ok, note
         self.thread = None
+        self.node_starts = []  # threads starting crashed nodes again (they run beside the other faults)
 
     def scripts_up(self):
         with open(self.log_path, "a") as log:
@@ -444,13 +459,26 @@ class Faults:
         rc = self.lib("source scripts/lib/kafka.sh; kafka_stop; KAFKA_MAX_PARTITIONS=100000000 kafka_up")
         return rc == 0, f"kafka_stop; kafka_up rc={rc}"
 
+    def node_kill(self, n):
+        # A node that is still catching up from the previous crash first: one node down at a time.
+        for t in self.node_starts:
+            t.join()
+        rc = self.lib(f"source scripts/lib/kafka.sh; kafka_node_kill {n}")
+        return rc == 0, f"kafka_node_kill {n} rc={rc}"
+
+    def node_start(self, n):
+        rc = self.lib(f"source scripts/lib/kafka.sh; kafka_node_start {n}; kafka_cluster_wait_in_sync {NODE_IN_SYNC_SECS}")
+        return rc == 0, f"kafka_node_start {n}; kafka_cluster_wait_in_sync rc={rc}"
+
     def postgres_restart(self):
         rc = self.lib("source scripts/lib/postgres.sh; postgres_restart")
         return rc == 0, f"postgres_restart rc={rc}"
 
     def plan(self):
         """(at seconds, action) for the whole load: a kill every kill_every seconds in turn, the Kafka restart
-        at about a third of the load and the PostgreSQL restart at about two thirds."""
+        at about a third of the load and the PostgreSQL restart at about two thirds. On the cluster, the Kafka
+        restart is a node's crash (and its start a few seconds later), and a long run crashes another node at
+        about five sixths."""
         a = self.args
         plan = []
         if a.kill_every > 0:
@@ -461,7 +489,13 @@ class Faults:
                 plan.append((t, "kill " + named[(i // 3) % len(named)]))
                 t += a.kill_every
                 i += 1
-        if a.kafka_restart:
+        if a.kafka_restart and self.cluster:
+            nodes = self.rng.sample((1, 2, 3), 2)
+            times = [a.seconds / 3 + 0.5] + ([5 * a.seconds / 6 + 0.5] if a.seconds >= SECOND_NODE_FAULT_SECS else [])
+            for n, t in zip(nodes, times):
+                plan.append((t, f"kill kafka-node-{n}"))
+                plan.append((t + round(self.rng.uniform(*NODE_DOWN_SECS), 1), f"start kafka-node-{n}"))
+        elif a.kafka_restart:
             plan.append((a.seconds / 3 + 0.5, "restart kafka"))
         if a.postgres_restart:
             plan.append((2 * a.seconds / 3 + 0.5, "restart postgres"))
@@ -473,17 +507,36 @@ class Faults:
                 time.sleep(0.05)
             if stop.is_set():
                 return
-            t0 = time.monotonic()
-            if action.startswith("kill "):
-                ok, note = self.kill(action[5:])
-            elif action == "restart kafka":
-                ok, note = self.kafka_restart()
+            if action.startswith("start kafka-node-"):
+                # The node's start and catch-up take seconds: the other faults go on meanwhile.
+                t = threading.Thread(target=self.act, args=(action, start), daemon=True)
+                t.start()
+                self.node_starts.append(t)
             else:
-                ok, note = self.postgres_restart()
-            t1 = time.monotonic()
-            self.events.append({"what": action, "at": round(t0 - start, 2), "took": round(t1 - t0, 2), "ok": ok,
-                                "note": note, "_end": t1})
-            say(f"fault: {action} at +{t0 - start:.1f}s, back after {t1 - t0:.2f}s ({note})")
+                self.act(action, start)
+
+    def act(self, action, start):
+        t0 = time.monotonic()
+        if action.startswith("kill kafka-node-"):
+            ok, note = self.node_kill(action.rsplit("-", 1)[1])
+        elif action.startswith("start kafka-node-"):
+            ok, note = self.node_start(action.rsplit("-", 1)[1])
+        elif action.startswith("kill "):
+            ok, note = self.kill(action[5:])
+        elif action == "restart kafka":
+            ok, note = self.kafka_restart()
+        else:
+            ok, note = self.postgres_restart()
+        t1 = time.monotonic()
+        self.events.append({"what": action, "at": round(t0 - start, 2), "took": round(t1 - t0, 2), "ok": ok,
+                            "note": note, "_end": t1})
+        say(f"fault: {action} at +{t0 - start:.1f}s, {'done' if 'kafka-node' in action else 'back'} after "
+            f"{t1 - t0:.2f}s ({note})")
+
+    def join(self):
+        self.thread.join()
+        for t in self.node_starts:
+            t.join()
 
     def start(self, start, stop):
         self.thread = threading.Thread(target=self.run, args=(start, stop), daemon=True)
@@ -579,6 +632,62 @@ def compare(ledger, systems):
                 found["unexpected"][side if side in SIDES else "?"].append((email, f"not in the ledger: {got[0][:2]}"))
         result[sysname] = found
     return result
+
+
+# -------------------------------------------------------------------------------------- per-customer order
+
+ORDER_TOPICS = tuple(f"{i}-customer-{a}" for i in ("stripe", "salesforce") for a in ("created", "updated", "deleted"))
+
+
+def read_topic(brokers, topic):
+    """Every message of the topic, oldest first per partition, as kcat's JSON (partition, offset, headers,
+    payload). kcat is what scripts/up installs to look at the topics; -e: exit at the end of every partition."""
+    r = subprocess.run(["kcat", "-b", brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-J", "-q",
+                        "-X", "topic.metadata.refresh.interval.ms=1000"],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"kcat {topic} rc={r.returncode}: {r.stderr.strip()[:300]}")
+    return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+
+
+def check_order(brokers, prefix, tag):
+    """Within each partition of the six integration topics, no event of this run's customers carries a lower
+    customer.version than an earlier event of the same customer: what a worker reads of one customer on one
+    partition goes forward. A redelivery (an event id already in that partition: the relay republishes what
+    it was not sure Kafka had) is counted, not a violation. Events without a catalog version (the inbound
+    events a worker publishes from a webhook, before the catalog has the change) are skipped."""
+    out = {"events": 0, "customers": 0, "by_origin": collections.Counter(), "redelivered": 0, "violations": []}
+    customers = set()
+    for topic in ORDER_TOPICS:
+        newest = {}  # (partition, customer id) -> (version, offset) of its newest event so far
+        seen = set()  # (partition, event id)
+        for m in read_topic(brokers, prefix + topic):
+            try:
+                ev = json.loads(m.get("payload") or "null") or {}
+            except ValueError:
+                continue
+            snap = ev.get("customer") or {}
+            cid, version = ev.get("customer_id"), snap.get("version")
+            if cid is None or version is None or not (snap.get("email") or "").lower().endswith("@" + tag):
+                continue
+            part = m["partition"]
+            out["events"] += 1
+            out["by_origin"][ev.get("origin")] += 1
+            customers.add(cid)
+            if (part, ev.get("event_id")) in seen:
+                out["redelivered"] += 1
+                continue
+            seen.add((part, ev.get("event_id")))
+            before = newest.get((part, cid))
+            if before is not None and version < before[0]:
+                out["violations"].append(f"{topic}[{part}] customer {cid}: version {version} at offset "
+                                         f"{m['offset']} after version {before[0]} at offset {before[1]} "
+                                         f"(origin {ev.get('origin')}, event {ev.get('event_id')})")
+            else:
+                newest[(part, cid)] = (version, m["offset"])
+    out["customers"] = len(customers)
+    out["by_origin"] = dict(out["by_origin"])
+    return out
 
 
 def totals(result):
@@ -683,7 +792,9 @@ def parse_args(argv):
     p.add_argument("--changes", type=int, help="changes in all (a third per side; default 3000)")
     p.add_argument("--seconds", type=float, help="over how many seconds (default 60)")
     p.add_argument("--kill-every", type=float, help="SIGKILL api, relay, worker in turn every K s (default 5; 0: never)")
-    p.add_argument("--kafka-restart", dest="kafka_restart", action="store_true", default=None)
+    p.add_argument("--kafka-restart", dest="kafka_restart", action="store_true", default=None,
+                   help="restart Kafka once (default; on the cluster: SIGKILL a node and start it again, a second "
+                   f"node in a run of {SECOND_NODE_FAULT_SECS:g} s or more)")
     p.add_argument("--no-kafka-restart", dest="kafka_restart", action="store_false")
     p.add_argument("--postgres-restart", dest="postgres_restart", action="store_true", default=None)
     p.add_argument("--no-postgres-restart", dest="postgres_restart", action="store_false")
@@ -752,15 +863,21 @@ def main(argv):
     # the migrations (done by scripts/chaos before the run).
     up_env = dict(os.environ)
     up_env["UP_NO_BUILD"] = "1"
-    if cfg.get("PROFILE"):
-        up_env.setdefault("PROFILE", cfg["PROFILE"])
+    for var in ("PROFILE", "UP_LAYOUT", "KAFKA_LAYOUT"):
+        if cfg.get(var):
+            up_env.setdefault(var, cfg[var])
+    kafka_layout = cfg.get("KAFKA_LAYOUT", "single")
+    if kafka_layout == "cluster":
+        up_env["UP_NO_KAFKA"] = "1"  # a restart of a killed binary must not start a node crashed on purpose
 
     runid = time.strftime("%m%d%H%M%S") + uuid.uuid4().hex[:4]
     tag = f"chaos-{runid}.example"
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     say(f"run {runid}: {args.changes} changes over {args.seconds:g}s from api, stripe, salesforce "
-        f"({args.threads} threads each), kill every {args.kill_every:g}s, kafka restart {args.kafka_restart}, "
+        f"({args.threads} threads each), kill every {args.kill_every:g}s, "
+        f"{'kafka node crashes' if kafka_layout == 'cluster' else 'kafka restart'} {args.kafka_restart}, "
         f"postgres restart {args.postgres_restart}; emails *@{tag}; seed {seed}")
+    say(f"Kafka: {kafka_layout} ({cfg.get('KAFKA_BROKERS')}), layout {cfg.get('UP_LAYOUT', 'single')}")
     say(f"api {api_url}, Stripe {stripe.api_base}, Salesforce {cfg['SALESFORCE_SIM_HTTPS_URL']} "
         f"(client={SF_CLIENT_NAME}), restarts logged to .run/log/chaos-up.log")
 
@@ -800,7 +917,7 @@ def main(argv):
 
     start_sizes = log_sizes()
     keep_dir = os.path.join(RUN, "chaos", runid)
-    faults = Faults(args, up_env, os.path.join(RUN, "log", "chaos-up.log"), keep_dir)
+    faults = Faults(args, up_env, os.path.join(RUN, "log", "chaos-up.log"), keep_dir, kafka_layout, seed)
     stop = threading.Event()
     per_side = args.changes // 3
     threads = []
@@ -818,7 +935,7 @@ def main(argv):
             t.join()
         load_end = time.monotonic()
         say(f"load done after {load_end - start:.1f}s; waiting for the faults to finish")
-        faults.thread.join()
+        faults.join()
     except KeyboardInterrupt:
         stop.set()
         say("interrupted")
@@ -899,6 +1016,17 @@ def main(argv):
         if ids:
             say("sync status of a few api-made customers that are wrong elsewhere:")
             print("\n".join(sync_status(api_url, key, ids[:4])))
+    try:
+        order = check_order(cfg.get("KAFKA_BROKERS", "127.0.0.1:9092"), cfg.get("KAFKA_TOPIC_PREFIX", ""), tag)
+        say(f"order: {order['events']} events of {order['customers']} customers on the integration topics "
+            f"(by origin {order['by_origin']}), {order['redelivered']} redelivered, "
+            f"{len(order['violations'])} out of order within a partition")
+        for v in order["violations"][:args.examples * 2]:
+            print(f"  out of order: {v}")
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        order = {"error": str(e)[:300], "violations": []}
+        say(f"order: the topics could not be read: {e}")
+    order_ok = "error" not in order and not order["violations"]
     summary = log_summary(start_sizes, keep_dir)
     if summary:
         say(f"most frequent WARN/ERROR lines in the binaries' logs during the run (killed instances' logs "
@@ -908,10 +1036,12 @@ def main(argv):
     line = {
         "chaos": runid, "changes": args.changes, "seconds": args.seconds, "kill_every": args.kill_every,
         "kafka_restart": args.kafka_restart, "postgres_restart": args.postgres_restart,
+        "layout": cfg.get("UP_LAYOUT", "single"), "kafka_layout": kafka_layout,
         "accepted": {s: sum(ledger.accepted[(s, op)] for op in ("create", "update", "delete")) for s in SIDES},
         "customers": {s: sum(1 for e in ledger.entries.values() if e.side == s and not e.uncertain) for s in SIDES},
         "uncertain": sum(1 for e in ledger.entries.values() if e.uncertain),
-        "faults": [{k: v for k, v in e.items() if not k.startswith("_")} for e in faults.events],
+        "faults": [{k: v for k, v in e.items() if not k.startswith("_")}
+                   for e in sorted(faults.events, key=lambda e: e["at"])],
         "systems": per, "total": total,
         "by_side": {s: {k: {side: len(v) for side, v in result[s][k].items() if v} for k in KINDS
                         if any(result[s][k].values())} for s in SYSTEMS},
@@ -919,9 +1049,11 @@ def main(argv):
         "seconds_to_converge": None if converged_after is None else round(converged_after, 1),
         "converge_timeout": args.converge_timeout,
         "load_seconds": round(load_end - start, 1), "latency": lat,
+        "order": {**{k: v for k, v in order.items() if k != "violations"}, "violations": len(order["violations"]),
+                  "violation_examples": order["violations"][:5]},
     }
     print("CHAOS_JSON " + json.dumps(line, separators=(",", ":")), flush=True)
-    return 0 if converged_after is not None else 1
+    return 0 if converged_after is not None and order_ok else 1
 
 
 if __name__ == "__main__":
