@@ -405,6 +405,26 @@ SECOND_NODE_FAULT_SECS = 40
 NODE_IN_SYNC_SECS = 90
 
 
+def instance_gone(name):
+    """True when the pid file of a started instance names a process that is no longer running."""
+    try:
+        pid = int(open(os.path.join(RUN, f"{name}.pid")).read().strip())
+    except (OSError, ValueError):
+        return False  # never started here, or stopped
+    return process_gone(pid)
+
+
+def last_error(name):
+    """The last ERROR line (or `Error:` line, anyhow's exit message) of an instance's log, shortened."""
+    try:
+        with open(os.path.join(RUN, "log", f"{name}.log"), errors="replace") as f:
+            lines = f.readlines()[-400:]
+    except OSError:
+        return "no log"
+    found = [ANSI.sub("", ln).strip() for ln in lines if "ERROR" in ln or ln.startswith("Error:")]
+    return found[-1][:200] if found else "no ERROR line in its log"
+
+
 class Faults:
     def __init__(self, args, up_env, log_path, keep_dir, kafka_layout, seed):
         self.args, self.up_env, self.log_path, self.keep_dir = args, up_env, log_path, keep_dir
@@ -414,6 +434,9 @@ class Faults:
         self.events = []  # dicts: what, at (s from start), took (s), ok, note
         self.thread = None
         self.node_starts = []  # threads starting crashed nodes again (they run beside the other faults)
+        self.lock = threading.Lock()  # one kill-and-restart or supervisor restart at a time
+        self.exits = []  # instances that exited on their own: what, at, why
+        self.supervisor = None
 
     def scripts_up(self):
         with open(self.log_path, "a") as log:
@@ -429,17 +452,21 @@ class Faults:
             return subprocess.run(["bash", "-c", f"set -euo pipefail; {script}"], env=self.up_env, stdout=log,
                                   stderr=subprocess.STDOUT, cwd=ROOT).returncode
 
-    def keep_log(self, name):
+    def keep_log(self, name, what="SIGKILLed"):
         """Appends NAME's log to the run's copy: scripts/up starts a binary with a fresh log."""
         try:
             with open(os.path.join(RUN, "log", f"{name}.log"), "rb") as src, \
                     open(os.path.join(self.keep_dir, f"{name}.log"), "ab") as dst:
                 dst.write(src.read())
-                dst.write(f"---- chaos: {name} SIGKILLed at {time.strftime('%H:%M:%S')}\n".encode())
+                dst.write(f"---- chaos: {name} {what} at {time.strftime('%H:%M:%S')}\n".encode())
         except OSError:
             pass
 
     def kill(self, name):
+        with self.lock:
+            return self.kill_locked(name)
+
+    def kill_locked(self, name):
         pidfile = os.path.join(RUN, f"{name}.pid")
         try:
             pid = int(open(pidfile).read().strip())
@@ -541,6 +568,32 @@ class Faults:
     def start(self, start, stop):
         self.thread = threading.Thread(target=self.run, args=(start, stop), daemon=True)
         self.thread.start()
+        self.supervising = threading.Event()
+        self.supervisor = threading.Thread(target=self.supervise, args=(start,), daemon=True)
+        self.supervisor.start()
+
+    def supervise(self, start):
+        """What the deployments' restart policy does (deploy/: restart on failure, a pod's container restarted):
+        an instance that exited on its own is started again, and recorded. A worker exits by design when Kafka
+        fences its consumer for good, so that it is restarted rather than idle."""
+        while not self.supervising.wait(1.0):
+            with self.lock:
+                gone = [n for n in BINARIES if instance_gone(n)]
+                if not gone:
+                    continue
+                t0 = time.monotonic()
+                for name in gone:
+                    why = last_error(name)
+                    self.keep_log(name, "exited on its own")
+                    self.exits.append({"what": name, "at": round(t0 - start, 2), "why": why})
+                    say(f"exited on its own: {name} at +{t0 - start:.1f}s ({why}); starting it again")
+                rc = self.scripts_up()
+                say(f"restarted {', '.join(gone)} after {time.monotonic() - t0:.2f}s (scripts/up rc={rc})")
+
+    def stop_supervising(self):
+        if self.supervisor is not None:
+            self.supervising.set()
+            self.supervisor.join()
 
     def last_end(self):
         return max((e["_end"] for e in self.events), default=None)
@@ -995,6 +1048,7 @@ def main(argv):
             break
         time.sleep(max(0.0, args.check_every - (time.monotonic() - t_check)))
 
+    faults.stop_supervising()
     print()
     say(f"RESULT run {runid}")
     if result is None:
@@ -1027,6 +1081,11 @@ def main(argv):
         order = {"error": str(e)[:300], "violations": []}
         say(f"order: the topics could not be read: {e}")
     order_ok = "error" not in order and not order["violations"]
+    if faults.exits:
+        say(f"instances that exited on their own (started again, as the deployments' restart policy would): "
+            f"{len(faults.exits)}")
+        for e in faults.exits:
+            print(f"  {e['what']} at +{e['at']:.1f}s: {e['why']}")
     summary = log_summary(start_sizes, keep_dir)
     if summary:
         say(f"most frequent WARN/ERROR lines in the binaries' logs during the run (killed instances' logs "
@@ -1049,6 +1108,7 @@ def main(argv):
         "seconds_to_converge": None if converged_after is None else round(converged_after, 1),
         "converge_timeout": args.converge_timeout,
         "load_seconds": round(load_end - start, 1), "latency": lat,
+        "exits": faults.exits,
         "order": {**{k: v for k, v in order.items() if k != "violations"}, "violations": len(order["violations"]),
                   "violation_examples": order["violations"][:5]},
     }
