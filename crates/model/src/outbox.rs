@@ -18,14 +18,15 @@ struct NewRow {
 }
 
 /// A row waiting to be published.
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
+#[derive(Debug, Queryable)]
 pub struct OutboxRow {
     pub id: i64,
     pub topic: String,
     pub partition_key: String,
     pub headers: Value,
-    pub payload: Value,
+    /// The event's JSON as PostgreSQL prints the stored `jsonb`, published as it is: the relay moves
+    /// bytes and never needs the event's structure (parsing and printing it again cost a quarter of its CPU).
+    pub payload: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -129,7 +130,14 @@ pub async fn lane_batch(conn: &mut AsyncPgConnection, lane: i16, limit: i64) -> 
         .filter(outbox::lane.eq(lane))
         .order(outbox::id)
         .limit(limit)
-        .select(OutboxRow::as_select())
+        .select((
+            outbox::id,
+            outbox::topic,
+            outbox::partition_key,
+            outbox::headers,
+            diesel::dsl::sql::<diesel::sql_types::Text>("payload::text"),
+            outbox::created_at,
+        ))
         .load(conn)
         .await
 }

@@ -116,7 +116,10 @@ async fn waiting(pool: &Pool<AsyncPgConnection>) -> anyhow::Result<bool> {
     }
     let mut conn = pool.get().await?;
     let probe: Probe =
-        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM outbox) AS waiting").get_result(&mut conn).await?;
+        // By the primary key: a scan would first read the dead rows a burst left behind until vacuum.
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM outbox ORDER BY id LIMIT 1) AS waiting")
+            .get_result(&mut conn)
+            .await?;
     Ok(probe.waiting)
 }
 

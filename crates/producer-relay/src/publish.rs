@@ -67,9 +67,8 @@ impl Publisher {
         let mut pending = Vec::with_capacity(rows.len());
         for row in rows {
             let topic = format!("{}{}", self.kafka.topic_prefix, row.topic);
-            let payload = row.payload.to_string();
             let record =
-                FutureRecord::to(&topic).key(&row.partition_key).payload(&payload).headers(headers(&row.headers));
+                FutureRecord::to(&topic).key(&row.partition_key).payload(&row.payload).headers(headers(&row.headers));
             match self.producer.send_result(record) {
                 Ok(delivery) => pending.push((row.id, delivery)),
                 Err((e, _)) => {
