@@ -170,13 +170,14 @@ kafka_cluster_up() {
 }
 
 # kafka_node_kill N: SIGKILLs node N (a crash: no controlled shutdown, no leadership handed over) and waits
-# until it is gone.
+# until it is gone and its port closed (the JVM's main thread can be a zombie while its other threads still
+# hold the sockets).
 kafka_node_kill() {
-  local pid
+  local pid port
   kafka_node_running "$1" || return 0
-  pid=$(cat "$RUN/kafka-node-$1.pid")
+  pid=$(cat "$RUN/kafka-node-$1.pid") port=$(kafka_node_port "$1")
   kill -KILL "$pid"
-  while kafka_node_running "$1"; do sleep 0.05; done
+  while kafka_node_running "$1" || port_open 127.0.0.1 "$port"; do sleep 0.05; done
   log "killed Kafka node $1 (pid $pid)"
 }
 
@@ -186,15 +187,17 @@ kafka_cluster_stop() {
   for n in $KAFKA_CLUSTER_NODES; do kafka_stop_named "kafka-node-$n"; done
 }
 
-# kafka_cluster_in_sync: true when every partition of the cluster has all its replicas in sync (after a node
-# came back, once it has caught up). Reads the metadata with kcat.
+# kafka_cluster_in_sync: true when the three nodes are registered and every partition has all its replicas in
+# sync (after a node came back, once it has caught up). Reads the metadata with kcat.
 kafka_cluster_in_sync() {
   local meta
   meta=$(kcat -b "$KAFKA_CLUSTER_BROKERS" -L -m 5 2>/dev/null) || return 1
-  awk '/partition [0-9]+, leader/ { r = $0; i = $0
+  awk -v nodes="$(wc -w <<<"$KAFKA_CLUSTER_NODES")" '
+       /^ *broker [0-9]+ at / { brokers++ }
+       /partition [0-9]+, leader/ { r = $0; i = $0
          sub(/.*replicas: /, "", r); sub(/, isrs:.*/, "", r); sub(/.*isrs: /, "", i); sub(/[^0-9,].*/, "", i)
          if (split(r, a, ",") != split(i, b, ",")) bad++ }
-       END { exit bad > 0 }' <<<"$meta"
+       END { exit bad > 0 || brokers != nodes }' <<<"$meta"
 }
 
 # kafka_cluster_wait_in_sync SECONDS: waits until every partition's replicas are in sync, or fails.

@@ -397,7 +397,7 @@ def process_gone(pid):
 
 
 # On the three-node cluster (KAFKA_LAYOUT=cluster), the Kafka fault is a crash of one node: SIGKILLed, started
-# again this many seconds later (picked by the seed), while the load and the other kills go on.
+# again this many seconds after the kill (picked by the seed), while the load and the other kills go on.
 NODE_DOWN_SECS = (3.0, 8.0)
 # A run at least this long crashes a second node (another one, after the first is back and in sync).
 SECOND_NODE_FAULT_SECS = 40
@@ -434,6 +434,7 @@ class Faults:
         self.events = []  # dicts: what, at (s from start), took (s), ok, note
         self.thread = None
         self.node_starts = []  # threads starting crashed nodes again (they run beside the other faults)
+        self.node_down = {}  # node -> seconds it stays down after its kill
         self.lock = threading.Lock()  # one kill-and-restart or supervisor restart at a time
         self.exits = []  # instances that exited on their own: what, at, why
         self.supervisor = None
@@ -486,12 +487,22 @@ class Faults:
         rc = self.lib("source scripts/lib/kafka.sh; kafka_stop; KAFKA_MAX_PARTITIONS=100000000 kafka_up")
         return rc == 0, f"kafka_stop; kafka_up rc={rc}"
 
-    def node_kill(self, n):
+    def node_kill(self, n, start):
         # A node that is still catching up from the previous crash first: one node down at a time.
         for t in self.node_starts:
             t.join()
         rc = self.lib(f"source scripts/lib/kafka.sh; kafka_node_kill {n}")
-        return rc == 0, f"kafka_node_kill {n} rc={rc}"
+        # Its start counts from the kill, not from the plan: a fault thread running late (each kill waits for
+        # scripts/up) must not make the crash shorter. The start and catch-up take seconds: the other faults go
+        # on meanwhile.
+        t = threading.Thread(target=self.start_node_later, args=(n, self.node_down[n], start), daemon=True)
+        t.start()
+        self.node_starts.append(t)
+        return rc == 0, f"kafka_node_kill {n} rc={rc}; starting it again in {self.node_down[n]:g}s"
+
+    def start_node_later(self, n, secs, start):
+        time.sleep(secs)
+        self.act(f"start kafka-node-{n}", start)
 
     def node_start(self, n):
         rc = self.lib(f"source scripts/lib/kafka.sh; kafka_node_start {n}; kafka_cluster_wait_in_sync {NODE_IN_SYNC_SECS}")
@@ -504,8 +515,8 @@ class Faults:
     def plan(self):
         """(at seconds, action) for the whole load: a kill every kill_every seconds in turn, the Kafka restart
         at about a third of the load and the PostgreSQL restart at about two thirds. On the cluster, the Kafka
-        restart is a node's crash (and its start a few seconds later), and a long run crashes another node at
-        about five sixths."""
+        restart is a node's crash (started again a few seconds after the kill, see node_kill), and a long run
+        crashes another node at about five sixths."""
         a = self.args
         plan = []
         if a.kill_every > 0:
@@ -521,7 +532,7 @@ class Faults:
             times = [a.seconds / 3 + 0.5] + ([5 * a.seconds / 6 + 0.5] if a.seconds >= SECOND_NODE_FAULT_SECS else [])
             for n, t in zip(nodes, times):
                 plan.append((t, f"kill kafka-node-{n}"))
-                plan.append((t + round(self.rng.uniform(*NODE_DOWN_SECS), 1), f"start kafka-node-{n}"))
+                self.node_down[str(n)] = round(self.rng.uniform(*NODE_DOWN_SECS), 1)
         elif a.kafka_restart:
             plan.append((a.seconds / 3 + 0.5, "restart kafka"))
         if a.postgres_restart:
@@ -534,18 +545,12 @@ class Faults:
                 time.sleep(0.05)
             if stop.is_set():
                 return
-            if action.startswith("start kafka-node-"):
-                # The node's start and catch-up take seconds: the other faults go on meanwhile.
-                t = threading.Thread(target=self.act, args=(action, start), daemon=True)
-                t.start()
-                self.node_starts.append(t)
-            else:
-                self.act(action, start)
+            self.act(action, start)
 
     def act(self, action, start):
         t0 = time.monotonic()
         if action.startswith("kill kafka-node-"):
-            ok, note = self.node_kill(action.rsplit("-", 1)[1])
+            ok, note = self.node_kill(action.rsplit("-", 1)[1], start)
         elif action.startswith("start kafka-node-"):
             ok, note = self.node_start(action.rsplit("-", 1)[1])
         elif action.startswith("kill "):
