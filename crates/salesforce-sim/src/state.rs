@@ -63,6 +63,18 @@ fn is_deleted(r: &Record) -> bool {
 }
 
 impl State {
+    /// An empty org whose ids continue from the clock (microseconds since 1970) instead of from 1. Salesforce
+    /// never issues an id twice, and a catalog that outlives a sim (a kept database, a sim started again
+    /// without its data file) still links to the ids the earlier sim gave: starting each sim from 1 gave a
+    /// new Contact the id of an old one and linked it to another customer. An instance would have to create
+    /// more than one record per microsecond of its life for the next one to repeat its ids; 9 base-62
+    /// digits hold the clock until the 24th century.
+    pub fn starting_now() -> Self {
+        let micros =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+        Self { seq: micros, ..Self::default() }
+    }
+
     /// A new id with the given key prefix.
     pub fn next_id(&mut self, prefix: &str) -> String {
         self.seq += 1;

@@ -32,7 +32,7 @@ impl Store {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
                 serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?
             }
-            _ => State::default(),
+            _ => State::starting_now(),
         };
         state.reindex(&schema);
         Ok(Self {

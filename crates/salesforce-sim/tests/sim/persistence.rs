@@ -23,3 +23,15 @@ async fn records_and_the_recycle_bin_survive_a_restart_with_a_data_file() {
     assert!(fresh > gone, "the id sequence continues: {fresh} after {gone}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_sim_started_without_its_data_file_never_reissues_an_earlier_sims_ids() {
+    let first = start_with(config()).await;
+    let earlier = first.create(json!({"LastName": "Earlier"})).await;
+    first.sim.stop().await.unwrap();
+
+    let second = start_with(config()).await;
+    let later = second.create(json!({"LastName": "Later"})).await;
+    assert_ne!(later, earlier, "a new org's first Contact took the id of an earlier org's first one");
+    assert!(later > earlier, "ids keep growing across sims: {later} after {earlier}");
+}
