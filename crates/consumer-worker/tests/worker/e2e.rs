@@ -89,6 +89,19 @@ pub(crate) struct System {
 
 impl Drop for System {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The failure's context: what the three binaries said last (the test harness shows it).
+            for name in ["api", "producer-relay", "consumer-worker"] {
+                let path =
+                    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{}-{name}.log", self.webhook_id));
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                eprintln!("--- the last lines of {name}'s log ---");
+                for line in &lines[lines.len().saturating_sub(40)..] {
+                    eprintln!("{line}");
+                }
+            }
+        }
         for child in self.children.values_mut() {
             let _ = child.kill();
             let _ = child.wait();
@@ -149,7 +162,10 @@ impl System {
             callout_url: inbound.callouts.then(|| format!("{api_url}/webhooks/salesforce/callouts")),
             callout_secret: Some(CALLOUT_SECRET.to_owned()),
             exclude_client: Some(testkit::systems::SALESFORCE_CLIENT_NAME.to_owned()),
+            // Retries no further apart than 2 s: a push refused while the machine is busy is retried within
+            // the tests' deadlines (Salesforce's own backoff grows to hours).
             push_retry_initial: Duration::from_millis(200),
+            push_retry_max: Duration::from_secs(2),
             ..testkit::systems::sim_config()
         };
         let sim = testkit::systems::salesforce_sim(sim_config).await;
@@ -167,6 +183,7 @@ impl System {
             ("WORKER_INSTANCE_ID".into(), "worker-0".into()),
             ("WORKER_STRIPE_CATCHUP_SECS".into(), "1".into()),
             ("RUST_LOG".into(), "info".into()),
+            ("NO_COLOR".into(), "1".into()),
             ("API_SALESFORCE_ORG_ID".into(), sim.control.org_id()),
             ("API_SALESFORCE_OUTBOUND_TOKEN".into(), OM_TOKEN.into()),
             ("API_SALESFORCE_CALLOUT_SECRETS".into(), CALLOUT_SECRET.into()),
