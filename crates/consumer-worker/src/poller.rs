@@ -88,8 +88,9 @@ async fn publish(
     Ok(published)
 }
 
-/// Nothing to publish: the Contact holds exactly what the product last synced to it (its own write coming
-/// back), or the product wrote to it after this modification (up to [`OWN_WRITE_SLACK`]), so Salesforce no
+/// Nothing to publish: the Contact holds exactly what the product last synced to it or one of the pushes it
+/// planned and has not recorded yet (its own write coming back, also one that landed while the worker could
+/// not record it: PostgreSQL restarting, the worker killed), or the product wrote to it after this modification (up to [`OWN_WRITE_SLACK`]), so Salesforce no
 /// longer holds what the poll read. The second case is a poll that read an earlier write of ours after a
 /// later one was synced (its fields are then not the synced ones, but the change is ours), or, rarely, a
 /// change someone made just before one of ours overwrote it: Salesforce and the catalog then agree on ours
@@ -106,5 +107,5 @@ async fn is_known(conn: &mut AsyncPgConnection, contact: &SalesforceContact) -> 
         (Some(at), Some(pushed)) => at <= pushed + OWN_WRITE_SLACK,
         _ => false,
     };
-    Ok(overwritten || link.synced().is_some_and(|synced| synced == contact.fields()))
+    Ok(overwritten || link.holds_own_write(&contact.fields()))
 }

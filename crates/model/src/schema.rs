@@ -49,6 +49,7 @@ diesel::table! {
         pending_fields -> Nullable<Jsonb>,
         pending_version -> Nullable<Int8>,
         deleted -> Bool,
+        push_intents -> Nullable<Jsonb>,
     }
 }
 

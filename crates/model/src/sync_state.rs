@@ -27,12 +27,24 @@ pub struct Link {
     pub pending_fields: Option<serde_json::Value>,
     pub pending_version: Option<i64>,
     pub deleted: bool,
+    pub push_intents: Option<serde_json::Value>,
 }
 
 impl Link {
     /// The fields last synced, as the system holds them.
     pub fn synced(&self) -> Option<CustomerFields> {
         self.synced_fields.clone().and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    /// Whether `fields` (as the system holds them) are what the product last synced to this record or what
+    /// one of its pushes not yet recorded carries: either way the product's own write, not someone's change.
+    pub fn holds_own_write(&self, fields: &CustomerFields) -> bool {
+        let intents = self.push_intents.as_ref().and_then(serde_json::Value::as_array);
+        let intended = intents
+            .into_iter()
+            .flatten()
+            .any(|v| serde_json::from_value::<CustomerFields>(v.clone()).is_ok_and(|intent| &intent == fields));
+        intended || self.synced().is_some_and(|synced| &synced == fields)
     }
 
     /// A create that was sent and not yet confirmed: its idempotency key, fields and version.
@@ -157,6 +169,45 @@ pub async fn intend_create(
         .await
 }
 
+/// The most unrecorded pushes a link remembers (the newest): a customer that changes faster than its pushes
+/// can be recorded needs only the last few, since a poll reads the latest write to the record.
+const MAX_PUSH_INTENTS: i64 = 8;
+
+/// Records, in the transaction that plans them and so before they are sent, the fields of the pushes about
+/// to be made (customer, fields as the system will hold them). [`record_push`] clears them once an outcome
+/// is stored; until then [`Link::holds_own_write`] knows them as the product's own.
+pub async fn intend_pushes(
+    conn: &mut AsyncPgConnection,
+    integration: &str,
+    pushes: &[(Uuid, CustomerFields)],
+) -> QueryResult<()> {
+    if pushes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = pushes.iter().map(|(id, _)| *id).collect();
+    let fields: Vec<serde_json::Value> = pushes.iter().map(|(_, f)| to_json(f)).collect();
+    use diesel::sql_types::{Array, BigInt, Jsonb, Text, Uuid as SqlUuid};
+    diesel::sql_query(
+        "UPDATE customer_links l \
+         SET push_intents = ( \
+               SELECT jsonb_agg(e ORDER BY i) \
+               FROM (SELECT CASE WHEN coalesce(l.push_intents, '[]') @> jsonb_build_array(p.fields) \
+                                 THEN l.push_intents \
+                                 ELSE coalesce(l.push_intents, '[]') || jsonb_build_array(p.fields) END AS arr) n, \
+                    jsonb_array_elements(n.arr) WITH ORDINALITY AS t(e, i) \
+               WHERE i > jsonb_array_length(n.arr) - $3) \
+         FROM unnest($1, $2) AS p(customer_id, fields) \
+         WHERE l.customer_id = p.customer_id AND l.integration = $4",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Jsonb>, _>(fields)
+    .bind::<BigInt, _>(MAX_PUSH_INTENTS)
+    .bind::<Text, _>(integration)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// What a push to the external system achieved for one customer.
 #[derive(Debug, Clone)]
 pub enum Pushed {
@@ -211,6 +262,7 @@ pub async fn record_push(
                     customer_links::pending_key.eq(None::<Uuid>),
                     customer_links::pending_fields.eq(None::<serde_json::Value>),
                     customer_links::pending_version.eq(None::<i64>),
+                    customer_links::push_intents.eq(None::<serde_json::Value>),
                 ))
                 .execute(conn)
                 .await?;
@@ -228,6 +280,7 @@ pub async fn record_push(
                     customer_links::pending_key.eq(None::<Uuid>),
                     customer_links::pending_fields.eq(None::<serde_json::Value>),
                     customer_links::pending_version.eq(None::<i64>),
+                    customer_links::push_intents.eq(None::<serde_json::Value>),
                 ))
                 .execute(conn)
                 .await?;

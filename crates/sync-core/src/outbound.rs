@@ -192,6 +192,16 @@ impl Engine {
             };
             plans.push((*id, plan));
         }
+        // Known as the product's own before they are sent: a push that lands while its outcome cannot be
+        // recorded is not read back as someone's change (see `Link::holds_own_write`).
+        let intents: Vec<(Uuid, model::CustomerFields)> = plans
+            .iter()
+            .filter_map(|(id, plan)| match plan {
+                Plan::Push(PushRequest::Upsert(u)) => Some((*id, self.connector.normalize(&u.fields))),
+                _ => None,
+            })
+            .collect();
+        sync_state::intend_pushes(conn, self.name(), &intents).await?;
         Ok(plans)
     }
 }

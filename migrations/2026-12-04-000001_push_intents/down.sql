@@ -1,0 +1,1 @@
+ALTER TABLE customer_links DROP COLUMN push_intents;
