@@ -125,6 +125,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut response = HttpResponse::build(self.status_code());
+        if self.code == Some("rate_limit") {
+            // Stripe names why it limited (`Stripe-Rate-Limited-Reason`, <https://docs.stripe.com/rate-limits>)
+            // and tells clients to retry: Stripe's libraries retry a 429 only when `Stripe-Should-Retry: true`
+            // says so (stripe-python's `_should_retry`, stripe-node's `_shouldRetry`).
+            response.insert_header(("stripe-rate-limited-reason", "global-rate"));
+            response.insert_header(("stripe-should-retry", "true"));
+        }
+        response.json(self.body())
     }
 }

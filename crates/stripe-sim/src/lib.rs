@@ -23,7 +23,7 @@
 //! | `STRIPESIM_WEBHOOK_RETRY_FOR_SECS` | 259200 (3 days) | no retry is scheduled later than this after the first attempt |
 //! | `STRIPESIM_WEBHOOK_TIMEOUT_MS` | 10000 | one attempt's timeout |
 //! | `STRIPESIM_WEBHOOK_CONCURRENCY` | 16 | deliveries in flight at once |
-//! | `STRIPESIM_RATE_LIMIT` | `off` | `test` (25/s), `live` (100/s) or `<n>/s`: 429 `rate_limit` beyond it |
+//! | `STRIPESIM_RATE_LIMIT` | `off` | `test` (25/s), `live` (100/s) or `<n>/s`: 429 `rate_limit` beyond it, with `Stripe-Should-Retry: true` and `Stripe-Rate-Limited-Reason` |
 //! | `STRIPESIM_ERROR_RATE` | 0 | share (0–1) of API calls answered 500 `api_error` |
 //! | `STRIPESIM_ADDED_LATENCY_MS` | 0 | latency added to every API call |
 //! | `STRIPESIM_IDEMPOTENCY_TTL_SECS` | 86400 | how long idempotent answers are replayed |

@@ -73,6 +73,21 @@ test('errors map to stripe-node error types', async () => {
   await assert.rejects(live.customers.list(), (e) => e.type === 'StripeAuthenticationError');
 });
 
+test('a rate-limited call is refused with StripeRateLimitError and retried by stripe-node when asked to', async () => {
+  const admin = (body) => fetch(`${url.origin}/_sim/rate_limit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await admin({ rate_limit: '2/s' });
+  try {
+    const calls = Array.from({ length: 6 }, () => stripe.customers.list({ limit: 1 }));
+    const refused = (await Promise.allSettled(calls)).filter((r) => r.status === 'rejected').map((r) => r.reason);
+    assert.ok(refused.length > 0 && refused.every((e) => e.type === 'StripeRateLimitError' && e.statusCode === 429));
+    assert.equal(refused[0].headers['stripe-should-retry'], 'true');
+    const retrying = new Stripe('sk_test_conformance123', { host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 4 });
+    for (let i = 0; i < 6; i++) assert.equal((await retrying.customers.list({ limit: 1 })).object, 'list');
+  } finally {
+    await admin({ rate_limit: 'off' });
+  }
+});
+
 test('events list by type with the request that caused them', async () => {
   const key = `node-ev-${tag()}`;
   const c = await stripe.customers.create({ name: 'Ada' }, { idempotencyKey: key });

@@ -6,7 +6,7 @@ use stripe_sim::{Faults, RateLimit, SimConfig};
 use crate::helpers::{TestSim, start, start_with};
 
 #[tokio::test]
-async fn beyond_the_rate_limit_calls_get_stripes_429_rate_limit() {
+async fn beyond_the_rate_limit_calls_get_stripes_429_rate_limit_with_a_reason_and_a_retry_hint() {
     let t = start_with(SimConfig { rate_limit: RateLimit::TEST, ..SimConfig::default() }).await;
     let mut statuses = Vec::new();
     for _ in 0..40 {
@@ -16,6 +16,8 @@ async fn beyond_the_rate_limit_calls_get_stripes_429_rate_limit() {
             assert_eq!(a.body["error"]["type"], "invalid_request_error");
             assert_eq!(a.body["error"]["code"], "rate_limit");
             assert!(a.header("request-id").is_some());
+            assert_eq!(a.header("stripe-should-retry"), Some("true"));
+            assert_eq!(a.header("stripe-rate-limited-reason"), Some("global-rate"));
         }
     }
     let ok = statuses.iter().filter(|s| **s == 200).count();

@@ -39,3 +39,12 @@ def test_the_rate_limit_answers_rate_limit_errors(admin):
         for _ in range(60):
             stripe.Customer.list(limit=1)
     assert e.value.http_status == 429 and e.value.json_body["error"]["code"] == "rate_limit"
+    assert e.value.headers["Stripe-Should-Retry"] == "true"
+
+
+def test_stripe_python_retries_a_rate_limited_call_until_it_passes(admin):
+    # stripe-python retries a 429 only when Stripe-Should-Retry says so.
+    admin("POST", "rate_limit", {"rate_limit": "2/s"})
+    client = stripe.StripeClient(stripe.api_key, base_addresses={"api": URL}, max_network_retries=4)
+    for _ in range(6):
+        assert client.v1.customers.list(params={"limit": 1}).object == "list"
