@@ -12,7 +12,8 @@
 //! partitions this consumer holds), `kafka_group_lag{group,topic,partition}` (every partition of the group's
 //! topics, held by anyone or by nobody: see [`crate::lag`]),
 //! `worker_retries_total{integration}`, `worker_dead_letters_total{integration}`,
-//! `worker_batch_duration_seconds{integration}`, `worker_paused{integration}`.
+//! `worker_batch_duration_seconds{integration}`, `worker_paused{integration}`,
+//! `worker_consumer_rejoins_total{integration}`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -62,8 +63,18 @@ impl ConsumerContext for LagContext {}
 
 type Kafka = StreamConsumer<LagContext>;
 
+/// How many times in [`REJOIN_WINDOW`] a fenced consumer is replaced in place before the worker gives up and
+/// exits (two live workers sharing an instance id fence each other for ever; that must show, not spin).
+const MAX_REJOINS: usize = 5;
+const REJOIN_WINDOW: Duration = Duration::from_secs(600);
+
 /// Consumes `integration`'s topics until `shutdown` turns true, then commits what was handled. `paused` holds
 /// the integrations an operator paused.
+///
+/// A consumer that Kafka fenced (librdkafka's fatal `FencedInstanceId`: a group coordinator crashed and the
+/// member's session ran out during the failover, or another member joined under the same instance id) is
+/// replaced by a new one under the same id, which rejoins at once; what the old one had not stored comes
+/// again. Past [`MAX_REJOINS`] in [`REJOIN_WINDOW`] the error stops the worker, for its supervisor to see.
 pub async fn consume(
     config: &WorkerConfig,
     integration: Integration,
@@ -75,12 +86,7 @@ pub async fn consume(
     let kafka = config.kafka();
     kafka.ensure_all_topics().await?;
     let group = config.group(integration);
-    let consumer: Kafka = config
-        .consumer_config(integration)
-        .set("statistics.interval.ms", "5000")
-        .create_with_context(LagContext { group: group.clone() })?;
     let topics: Vec<String> = Topic::of(integration).map(|t| kafka.topic_name(t)).collect();
-    consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
     let lag = tokio::spawn(crate::lag::watch(
         config.consumer_config(integration),
         group.clone(),
@@ -96,6 +102,50 @@ pub async fn consume(
         shutdown.clone(),
     ));
     let _stop_retrier = AbortOnDrop(retrier);
+    let name = integration.as_str();
+    let mut rejoins: Vec<std::time::Instant> = Vec::new();
+    loop {
+        let fatal = consume_once(config, integration, &*handler, &pool, &topics, &mut shutdown, &mut paused).await?;
+        let Some(e) = fatal else { return Ok(()) };
+        rejoins.retain(|at| at.elapsed() < REJOIN_WINDOW);
+        if rejoins.len() >= MAX_REJOINS || config.instance_id.is_none() {
+            // Dynamic members are never fenced; a fatal error there is something else: stop, as before.
+            tracing::error!(error = %e, integration = name, "fatal kafka consumer error; stopping");
+            return Err(anyhow::anyhow!("fatal kafka consumer error for {name}: {e}"));
+        }
+        rejoins.push(std::time::Instant::now());
+        metrics::counter!("worker_consumer_rejoins_total", "integration" => name).increment(1);
+        tracing::warn!(
+            error = %e,
+            integration = name,
+            rejoins = rejoins.len(),
+            "the group fenced this consumer; rejoining under the same instance id with a new one"
+        );
+        tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+/// One consumer's life: until shutdown (`None`, its state committed) or until librdkafka declares it dead
+/// (`Some(error)`, nothing committed: the batch in hand was not stored and comes again).
+async fn consume_once(
+    config: &WorkerConfig,
+    integration: Integration,
+    handler: &dyn Handler,
+    pool: &PgPool<diesel_async::AsyncPgConnection>,
+    topics: &[String],
+    shutdown: &mut watch::Receiver<bool>,
+    paused: &mut watch::Receiver<BTreeSet<String>>,
+) -> anyhow::Result<Option<rdkafka::error::KafkaError>> {
+    let kafka = config.kafka();
+    let group = config.group(integration);
+    let consumer: Kafka = config
+        .consumer_config(integration)
+        .set("statistics.interval.ms", "5000")
+        .create_with_context(LagContext { group: group.clone() })?;
+    consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
     tracing::info!(
         integration = integration.as_str(),
         group = %group,
@@ -149,10 +199,8 @@ pub async fn consume(
             match first {
                 Ok(m) => gather(&consumer, m, config.batch_size.max(1), linger).await,
                 Err(e @ rdkafka::error::KafkaError::MessageConsumptionFatal(_)) => {
-                    // The consumer is dead for good (fenced by a member with the same instance id, or refused
-                    // by the group): exit, so the orchestrator restarts the worker, instead of idling "healthy".
-                    tracing::error!(error = %e, integration = name, "fatal kafka consumer error; stopping");
-                    return Err(anyhow::anyhow!("fatal kafka consumer error for {name}: {e}"));
+                    // This consumer is dead for good (fenced, or refused by the group): never idle "healthy".
+                    return Ok(Some(e));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "kafka consumer error");
@@ -168,11 +216,11 @@ pub async fn consume(
         }
         let started = std::time::Instant::now();
         let items: Vec<Item<'_>> = batch.into_iter().map(|message| Item { event: decode(&message), message }).collect();
-        let Some(letters) = handle(&*handler, integration, &items, config, &pool, &mut shutdown).await else { break };
+        let Some(letters) = handle(handler, integration, &items, config, pool, shutdown).await else { break };
         metrics::counter!("worker_dead_letters_total", "integration" => name).increment(letters.len() as u64);
         metrics::histogram!("worker_batch_duration_seconds", "integration" => name)
             .record(started.elapsed().as_secs_f64());
-        if let Err(e) = dlq::write(&pool, integration, &kafka, &letters).await {
+        if let Err(e) = dlq::write(pool, integration, &kafka, &letters).await {
             // Not stored: leave the batch unacknowledged, it comes back after a restart or rebalance.
             tracing::error!(error = %telemetry::scrub(&format!("{e:#}")), "could not store dead letters; stopping this consumer");
             return Err(e);
@@ -187,7 +235,7 @@ pub async fn consume(
         tracing::debug!(error = %e, "nothing to commit at shutdown");
     }
     tracing::info!(integration = integration.as_str(), "consumer stopped");
-    Ok(())
+    Ok(None)
 }
 
 /// Aborts a background task when dropped (the lag watcher ends with its consumer).

@@ -259,6 +259,16 @@ impl System {
         child.wait().unwrap();
     }
 
+    /// Whether `name` is still running (it has not exited on its own).
+    pub fn is_running(&mut self, name: &str) -> bool {
+        self.children.get_mut(name).is_some_and(|child| child.try_wait().unwrap().is_none())
+    }
+
+    /// The value the binaries were started with for `key`.
+    pub fn setting(&self, key: &str) -> &str {
+        self.env.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap()
+    }
+
     /// Stops `name` with SIGTERM, as an orchestrator would, and waits for it to exit.
     pub async fn terminate(&mut self, name: &str) -> std::process::ExitStatus {
         let mut child = self.children.remove(name).unwrap();

@@ -39,6 +39,48 @@ async fn a_worker_killed_and_restarted_under_its_name_handles_events_again_withi
     println!("static membership: resumed {took:?} after the restart");
 }
 
+/// A coordinator's crash fences static members whose session ran out during the failover (librdkafka's fatal
+/// `FencedInstanceId`); here another member joins under the worker's instance id, which fences it the same way.
+#[tokio::test]
+async fn a_worker_that_its_group_fenced_rejoins_in_place_and_handles_events_again_without_exiting() {
+    use rdkafka::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+
+    let mut system = System::start_with(Inbound::default(), Vec::new()).await;
+    let t = Duration::from_secs(30);
+    let warm = system.create("Ada Lovelace", &email("before-fence")).await;
+    let id = warm["id"].as_str().unwrap().to_owned();
+    eventually("the first customer reaches Salesforce", t, || async { system.contact(&id).await.is_some() }).await;
+
+    let prefix = system.setting("WORKER_KAFKA_TOPIC_PREFIX").to_owned();
+    let topics: Vec<String> =
+        events::Topic::of(events::Integration::Salesforce).map(|topic| format!("{prefix}{topic}")).collect();
+    let impostor: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", system.setting("WORKER_KAFKA_BROKERS"))
+        .set("group.id", format!("{}-salesforce", system.setting("WORKER_GROUP_PREFIX")))
+        .set("group.instance.id", system.setting("WORKER_INSTANCE_ID"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    impostor.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    let joined = Instant::now();
+    while impostor.assignment().unwrap().count() == 0 {
+        assert!(joined.elapsed() < t, "the impostor never joined the worker's group");
+        let _ = impostor.poll(Duration::from_millis(100));
+    }
+    drop(impostor);
+    eventually("the worker notices it was fenced", t, || async {
+        system.logs().contains("the group fenced this consumer")
+    })
+    .await;
+
+    let next = system.create("Grace Hopper", &email("after-fence")).await;
+    let id = next["id"].as_str().unwrap().to_owned();
+    eventually("a change after the fence reaches Salesforce", t, || async { system.contact(&id).await.is_some() })
+        .await;
+    assert!(system.is_running("consumer-worker"), "the fenced worker exited instead of rejoining");
+}
+
 /// The figures behind docs/operations.md's choice of membership: `scripts/bench/restart` runs this.
 #[tokio::test]
 #[ignore = "a measurement, not a test: run by scripts/bench/restart"]
