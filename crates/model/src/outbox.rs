@@ -57,20 +57,6 @@ pub(crate) struct Columns {
     pub payloads: Vec<Value>,
 }
 
-/// The `INSERT` of [`Columns`] bound as parameters `$first..$first+4`.
-pub(crate) fn insert_unnest_sql(first: usize) -> String {
-    let p = |i: usize| first + i;
-    format!(
-        "INSERT INTO outbox (event_id, topic, partition_key, headers, payload) \
-         SELECT * FROM unnest(${}::uuid[], ${}::text[], ${}::text[], ${}::jsonb[], ${}::jsonb[])",
-        p(0),
-        p(1),
-        p(2),
-        p(3),
-        p(4)
-    )
-}
-
 pub(crate) fn columns(events: &[(Topic, CustomerEvent)], traceparent: Option<&str>) -> QueryResult<Columns> {
     let mut c = Columns { event_ids: vec![], topics: vec![], keys: vec![], headers: vec![], payloads: vec![] };
     for (topic, event) in events {
