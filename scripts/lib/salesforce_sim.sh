@@ -1,4 +1,4 @@
-# salesforce-sim, the local Salesforce (crates/salesforce-sim), and what its conformance suite needs:
+# salesforce-sim, the local Salesforce (crates/integrations/salesforce/sim), and what its conformance suite needs:
 # simple-salesforce in the venv (scripts/requirements.txt) and jsforce from tests/conformance/salesforce's
 # package-lock.json (npm ci). `salesforce_sim_up` installs; `salesforce_sim_start BIN` starts the binary in
 # the background for scripts/up. Idempotent.
@@ -31,7 +31,7 @@ salesforce_sim_start() {
   SFSIM_HTTP_ADDR=127.0.0.1:7480 SFSIM_HTTPS_ADDR=127.0.0.1:7443 \
     SFSIM_TLS_DIR="$(dirname "$SALESFORCE_SIM_CA_PEM")" \
     SFSIM_DATA_FILE="${SFSIM_DATA_FILE:-$RUN/salesforce-sim.json}" \
-    SFSIM_JWT_CERT_FILE="${SFSIM_JWT_CERT_FILE:-$ROOT/crates/salesforce-sim/fixtures/jwt-test-cert.pem}" \
+    SFSIM_JWT_CERT_FILE="${SFSIM_JWT_CERT_FILE:-$ROOT/crates/integrations/salesforce/sim/fixtures/jwt-test-cert.pem}" \
     start_bg salesforce-sim "$bin"
   wait_port 127.0.0.1 7480 salesforce-sim 30
   wait_port 127.0.0.1 7443 salesforce-sim 30

@@ -1,4 +1,4 @@
-# stripe-sim, the local Stripe (crates/stripe-sim), and what its conformance suite needs: stripe-python in
+# stripe-sim, the local Stripe (crates/integrations/stripe/sim), and what its conformance suite needs: stripe-python in
 # the venv (scripts/requirements.txt) and stripe-node from tests/conformance/stripe's package-lock.json
 # (npm ci). `stripe_sim_up` installs; `stripe_sim_start BIN` starts the binary in the background for
 # scripts/up. Idempotent. Exports STRIPE_SIM_URL.

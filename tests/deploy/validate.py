@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The binaries' own variables: the fields of each configuration struct, read with envy under this prefix.
 CONFIG_STRUCTS = [
-    ("crates/api/src/config.rs", "ApiConfig", "API_"),
-    ("crates/producer-relay/src/config.rs", "RelayConfig", "RELAY_"),
-    ("crates/consumer-worker/src/config.rs", "WorkerConfig", "WORKER_"),
-    ("crates/stripe-client/src/config.rs", "StripeConfig", "STRIPE_"),
-    ("crates/salesforce-client/src/config.rs", "Config", "SALESFORCE_"),
+    ("crates/services/api/src/config.rs", "ApiConfig", "API_"),
+    ("crates/services/producer-relay/src/config.rs", "RelayConfig", "RELAY_"),
+    ("crates/services/consumer-worker/src/config.rs", "WorkerConfig", "WORKER_"),
+    ("crates/integrations/stripe/client/src/config.rs", "StripeConfig", "STRIPE_"),
+    ("crates/integrations/salesforce/client/src/config.rs", "Config", "SALESFORCE_"),
 ]
 PREFIXES = tuple(prefix for _, _, prefix in CONFIG_STRUCTS)
 BINARIES = {"api", "producer-relay", "consumer-worker"}
@@ -156,7 +156,7 @@ def check_k8s(k8s_dir, known, problems):
             if binary in BINARIES:
                 for var in env:
                     if var.startswith(PREFIXES) and var not in known:
-                        problems.append(f"{cwhere}: {var} is read by no binary (crates/*/src/config.rs)")
+                        problems.append(f"{cwhere}: {var} is read by no binary (a config.rs under crates/)")
             if binary in TOPIC_CREATORS:
                 for setting in TOPIC_SETTINGS:
                     var = TOPIC_CREATORS[binary] + setting
@@ -226,7 +226,7 @@ def check_compose(compose_path, known, problems):
         if binary in BINARIES:
             for var in env:
                 if var.startswith(PREFIXES) and var not in known:
-                    problems.append(f"{where}: {var} is read by no binary (crates/*/src/config.rs)")
+                    problems.append(f"{where}: {var} is read by no binary (a config.rs under crates/)")
         if binary in TOPIC_CREATORS:
             for setting in TOPIC_SETTINGS:
                 var = TOPIC_CREATORS[binary] + setting

@@ -1,9 +1,0 @@
-//! producer-relay against the real PostgreSQL and Kafka.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod crash;
-mod events_on_kafka;
-mod helpers;
-mod sigterm;
-mod two_relays;
