@@ -1,7 +1,8 @@
-//! Exponential backoff with jitter for retryable failures.
+//! Exponential backoff with jitter for retryable failures (backon's).
 
-use rand::Rng;
 use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 
 /// How often and how patiently a call is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,19 +16,18 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The ceiling before retry number `retry` (1 for the first retry): `base * 2^(retry-1)`, capped.
-    pub fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-        self.base_delay.saturating_mul(factor).min(self.max_delay)
-    }
-
-    /// The delay before retry number `retry`: "equal jitter", a uniform pick between half the ceiling and
-    /// the ceiling, so that clients hit by the same outage spread out but still back off.
-    pub fn delay(&self, retry: u32) -> Duration {
-        let ceiling = self.ceiling(retry);
-        let half = ceiling / 2;
-        let spread = u64::try_from((ceiling - half).as_micros()).unwrap_or(u64::MAX);
-        half + Duration::from_micros(rand::rng().random_range(0..=spread))
+    /// The waits before each retry, in order (`max_attempts - 1` of them): the ceiling starts at
+    /// `base_delay` and doubles up to `max_delay`, and each wait is "equal jitter", a uniform pick between
+    /// half the ceiling and the ceiling, so that clients hit by the same outage spread out but still back
+    /// off. backon's exponential backoff from half the base to half the maximum, jittered up by up to 100%.
+    pub fn delays(&self) -> ExponentialBackoff {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base_delay / 2)
+            .with_max_delay(self.max_delay / 2)
+            .with_factor(2.0)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+            .with_jitter()
+            .build()
     }
 }
 
@@ -40,29 +40,27 @@ mod tests {
     }
 
     #[test]
-    fn the_ceiling_doubles_per_retry_and_stops_at_the_maximum() {
+    fn every_retry_waits_between_half_its_ceiling_and_the_ceiling_which_doubles_up_to_the_maximum() {
         let p = policy();
-        let ceilings: Vec<u128> = (1..=6).map(|r| p.ceiling(r).as_millis()).collect();
-        assert_eq!(ceilings, vec![100, 200, 400, 800, 1_000, 1_000]);
-        assert_eq!(p.ceiling(200).as_millis(), 1_000);
-    }
-
-    #[test]
-    fn every_delay_lies_between_half_the_ceiling_and_the_ceiling() {
-        let p = policy();
-        for retry in 1..=8 {
-            let ceiling = p.ceiling(retry);
-            for _ in 0..200 {
-                let d = p.delay(retry);
-                assert!(d >= ceiling / 2 && d <= ceiling, "retry {retry}: {d:?}");
+        for _ in 0..200 {
+            let delays: Vec<Duration> = p.delays().collect();
+            assert_eq!(delays.len(), 5, "one wait per retry: six attempts");
+            for (ceiling, d) in [100, 200, 400, 800, 1_000].into_iter().map(Duration::from_millis).zip(delays) {
+                assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} against the ceiling {ceiling:?}");
             }
         }
     }
 
     #[test]
+    fn one_attempt_means_no_retry() {
+        let p = RetryPolicy { max_attempts: 1, ..policy() };
+        assert_eq!(p.delays().count(), 0);
+    }
+
+    #[test]
     fn delays_are_jittered() {
         let p = policy();
-        let distinct: std::collections::HashSet<Duration> = (0..50).map(|_| p.delay(3)).collect();
+        let distinct: std::collections::HashSet<Duration> = (0..50).filter_map(|_| p.delays().nth(2)).collect();
         assert!(distinct.len() > 10, "only {} distinct delays", distinct.len());
     }
 }

@@ -64,6 +64,7 @@ impl Response {
 /// Where a call stands across its attempts.
 struct Attempts {
     number: u32,
+    delays: backon::ExponentialBackoff,
     renewed: bool,
     session: Option<Arc<Session>>,
 }
@@ -80,7 +81,7 @@ pub(crate) struct Transport {
 impl Transport {
     /// Sends `request`, retrying retryable failures and renewing the session once if it was rejected.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
-        let mut state = Attempts { number: 1, renewed: false, session: None };
+        let mut state = Attempts { number: 1, delays: self.retry.delays(), renewed: false, session: None };
         loop {
             let error = match self.attempt(request, &mut state.session).await {
                 Ok(response) => return Ok(response),
@@ -126,10 +127,9 @@ impl Transport {
 
     /// Sleeps before the next attempt, or returns the error when it is final.
     async fn back_off(&self, state: &mut Attempts, error: Error) -> Result<(), Error> {
-        if !error.is_retryable() || state.number >= self.retry.max_attempts {
+        let Some(delay) = state.delays.next().filter(|_| error.is_retryable()) else {
             return Err(error);
-        }
-        let delay = self.retry.delay(state.number);
+        };
         tracing::warn!(attempt = state.number, ?delay, error = %error, "retryable Salesforce failure; backing off");
         tokio::time::sleep(delay).await;
         state.number += 1;

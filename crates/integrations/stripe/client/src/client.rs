@@ -9,7 +9,6 @@ use serde::de::DeserializeOwned;
 use crate::config::StripeConfig;
 use crate::error::{ErrorEnvelope, StripeError};
 use crate::idempotency::IdempotencyKey;
-use crate::rate::RateLimiter;
 use crate::retry::{RetryPolicy, should_retry_status, should_retry_transport};
 use crate::secret::ApiKey;
 
@@ -33,7 +32,7 @@ struct Inner {
     key: ApiKey,
     version: Option<String>,
     retry: RetryPolicy,
-    limiter: RateLimiter,
+    limiter: governor::DefaultDirectRateLimiter,
 }
 
 /// One request, as sent on every attempt.
@@ -68,31 +67,31 @@ impl StripeClient {
                 key: config.secret_key.clone(),
                 version: config.api_version.clone(),
                 retry: config.retry_policy(),
-                limiter: RateLimiter::new(config.rate_limit),
+                limiter: crate::rate::limiter(config.rate_limit),
             }),
         })
     }
 
     /// Sends `call`, retrying per the policy with the same idempotency key, and decodes the answer.
     pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<Response<T>, StripeError> {
-        let mut retries = 0;
+        let mut delays = self.inner.retry.delays();
+        let mut next = delays.next();
         loop {
-            let last = retries >= self.inner.retry.max_retries;
-            match self.attempt(&call, last).await {
+            match self.attempt(&call, next.is_none()).await {
                 Attempt::Done(Ok((status, request_id, body))) => {
                     return decode(status, request_id, &body).map_err(|e| self.redact(e));
                 }
                 Attempt::Done(Err(e)) => return Err(StripeError::Transport(e)),
                 Attempt::Retry => {
-                    retries += 1;
-                    tokio::time::sleep(self.inner.retry.delay(retries)).await;
+                    tokio::time::sleep(next.unwrap_or_default()).await;
+                    next = delays.next();
                 }
             }
         }
     }
 
     async fn attempt(&self, call: &Call<'_>, last: bool) -> Attempt {
-        self.inner.limiter.acquire().await;
+        self.inner.limiter.until_ready().await;
         // reqwest's errors quote the URL, whose query may hold a customer's email: they never keep it.
         let response = match self.request(call).send().await.map_err(reqwest::Error::without_url) {
             Ok(r) => r,

@@ -9,7 +9,7 @@
 //! | `CONNECT_TIMEOUT_MS` | TCP + TLS connect timeout | 5000 |
 //! | `TIMEOUT_MS` | whole-request timeout | 30000 |
 //! | `MAX_RETRIES` | retries after the first attempt | 3 |
-//! | `RETRY_BASE_MS` | backoff unit: the n-th retry waits about base·(1+n²) | 500 |
+//! | `RETRY_BASE_MS` | the first retry's backoff ceiling, doubled per retry (each wait jittered between half and all of it) | 500 |
 //! | `RETRY_MAX_MS` | backoff cap | 5000 |
 
 use std::time::Duration;

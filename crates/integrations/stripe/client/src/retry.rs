@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.
     pub max_retries: u32,
-    /// The backoff unit: the n-th retry waits about `base·(1+n²)`.
+    /// The ceiling of the first wait; it doubles with each retry.
     pub base: Duration,
     /// No wait is longer than this.
     pub cap: Duration,
@@ -25,12 +25,18 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `n` (1-based): `base·(1+n²)` capped at `cap`, then jittered down by up
-    /// to half so that many clients failing together do not retry together.
-    pub fn delay(&self, n: u32) -> Duration {
-        let factor = 1 + n.saturating_mul(n);
-        let full = self.base.saturating_mul(factor).min(self.cap);
-        full.mul_f64(rand::rng().random_range(0.5..=1.0))
+    /// The waits before each retry, in order (`max_retries` of them): the ceiling starts at `base` and
+    /// doubles up to `cap`, and each wait is a uniform pick between half its ceiling and the ceiling ("equal
+    /// jitter", as Stripe's own libraries jitter), so that many clients failing together do not retry
+    /// together. backon's exponential backoff from half the base to half the cap, jittered up by up to 100%.
+    pub fn delays(&self) -> ExponentialBackoff {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base / 2)
+            .with_max_delay(self.cap / 2)
+            .with_factor(2.0)
+            .with_max_times(self.max_retries as usize)
+            .with_jitter()
+            .build()
     }
 }
 
@@ -69,15 +75,21 @@ mod tests {
     }
 
     #[test]
-    fn delays_grow_quadratically_stay_under_the_cap_and_are_jittered() {
-        let p = RetryPolicy { max_retries: 10, base: Duration::from_millis(100), cap: Duration::from_millis(1_000) };
-        let d1 = p.delay(1);
-        assert!(d1 >= Duration::from_millis(100) && d1 <= Duration::from_millis(200));
-        let d2 = p.delay(2);
-        assert!(d2 >= Duration::from_millis(250) && d2 <= Duration::from_millis(500));
-        for n in 3..10 {
-            let d = p.delay(n);
-            assert!(d >= Duration::from_millis(500) && d <= Duration::from_millis(1_000));
+    fn there_is_one_wait_per_retry_each_between_half_its_ceiling_and_the_ceiling() {
+        let p = RetryPolicy { max_retries: 6, base: Duration::from_millis(100), cap: Duration::from_millis(1_000) };
+        for _ in 0..100 {
+            let delays: Vec<Duration> = p.delays().collect();
+            assert_eq!(delays.len(), 6);
+            for (ceiling, d) in [100, 200, 400, 800, 1_000, 1_000].into_iter().map(Duration::from_millis).zip(delays) {
+                assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} against the ceiling {ceiling:?}");
+            }
         }
+    }
+
+    #[test]
+    fn waits_are_jittered() {
+        let p = RetryPolicy { max_retries: 3, base: Duration::from_millis(100), cap: Duration::from_secs(5) };
+        let distinct: std::collections::HashSet<Duration> = (0..50).filter_map(|_| p.delays().nth(2)).collect();
+        assert!(distinct.len() > 10, "only {} distinct waits", distinct.len());
     }
 }

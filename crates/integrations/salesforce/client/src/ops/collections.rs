@@ -130,12 +130,12 @@ impl SalesforceClient {
     async fn chunk_with_retries(&self, op: Op, chunk: &[Value]) -> Result<Vec<RecordResult>, Error> {
         let mut results = self.send_chunk(op, chunk).await?;
         let policy = self.transport.retry;
-        for retry in 1..policy.max_attempts {
+        for delay in policy.delays() {
             let pending: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_retryable()).collect();
             if pending.is_empty() {
                 break;
             }
-            tokio::time::sleep(policy.delay(retry)).await;
+            tokio::time::sleep(delay).await;
             let again: Vec<Value> = pending.iter().map(|&i| chunk[i].clone()).collect();
             // A failed resend leaves the earlier (retryable) failures in place for the caller.
             let Ok(again) = self.send_chunk(op, &again).await else { break };
