@@ -38,7 +38,7 @@ api_contract_check() {
     export API_SALESFORCE_OUTBOUND_TOKEN="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     export API_SALESFORCE_ORG_ID=00D000000000001AAA RUST_LOG=${RUST_LOG:-warn}
     unset SALESFORCE_LOGIN_URL STRIPE_SECRET_KEY
-    "$ROOT/target/debug/api" migrate
+    SYNCCTL_DATABASE_URL=$API_DATABASE_URL "$ROOT/target/debug/syncctl" migrate
     "$ROOT/target/debug/api" >"$RUN/log/contract-api.log" 2>&1 &
     api_pid=$!
     wait_port 127.0.0.1 "$port" contract-api 30

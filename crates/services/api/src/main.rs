@@ -1,6 +1,5 @@
-//! `api` serves the HTTP API; `api migrate` applies pending database migrations and exits.
+//! `api` serves the HTTP API. It never migrates the database: `syncctl migrate` does, before the api starts.
 
-use model::ExposeSecret;
 use std::net::TcpListener;
 
 use api::ApiConfig;
@@ -9,10 +8,8 @@ use api::ApiConfig;
 async fn main() -> anyhow::Result<()> {
     let config = ApiConfig::from_env()?;
     let _telemetry = telemetry::init(config.log_json, "api")?;
-    if std::env::args().nth(1).as_deref() == Some("migrate") {
-        store::db::migrate(config.database_url.expose_secret()).await?;
-        tracing::info!("migrations applied");
-        return Ok(());
+    if let Some(arg) = std::env::args().nth(1) {
+        anyhow::bail!("unknown argument {arg:?}: the api takes none (migrations: syncctl migrate)");
     }
     let listener = TcpListener::bind(&config.listen)?;
     tracing::info!(listen = %listener.local_addr()?, "api listening");

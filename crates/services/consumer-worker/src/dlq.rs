@@ -1,7 +1,7 @@
 //! Dead letters: events the worker could not handle. Each is stored in `dead_letters` (for the status and the
 //! replay command) and published to the integration's dead-letter topic through the outbox, with the reason,
-//! the attempts and where it came from in headers, in one transaction. Replaying puts a letter back in the
-//! outbox for its original topic.
+//! the attempts and where it came from in headers, in one transaction. `syncctl dlq` and `/v1/dead-letters`
+//! list and replay them.
 
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -11,7 +11,7 @@ use rdkafka::Message;
 use rdkafka::message::BorrowedMessage;
 use serde_json::Value;
 use store::db::PgPool;
-use store::dead_letters::{self, DeadLetter, NewDeadLetter};
+use store::dead_letters::{self, NewDeadLetter};
 
 /// A message to dead-letter, detached from the consumer.
 pub struct Letter {
@@ -119,19 +119,4 @@ pub async fn write(
         .scope_boxed()
     })
     .await
-}
-
-/// Puts open dead letters (of one integration, or all) back in the outbox for their original topics and
-/// marks them replayed; returns how many. Letters whose payload is not an event cannot be replayed and stay.
-pub async fn replay(conn: &mut AsyncPgConnection, integration: Option<Integration>) -> anyhow::Result<usize> {
-    let outcome = dead_letters::replay_dead_letters(conn, integration.map(Integration::as_str)).await?;
-    for id in &outcome.not_events {
-        tracing::warn!(id, "dead letter is not an event; left for inspection");
-    }
-    Ok(outcome.replayed)
-}
-
-/// Open dead letters, oldest first.
-pub async fn list(conn: &mut AsyncPgConnection, integration: Option<Integration>) -> anyhow::Result<Vec<DeadLetter>> {
-    Ok(dead_letters::open_dead_letters(conn, integration.map(Integration::as_str)).await?)
 }

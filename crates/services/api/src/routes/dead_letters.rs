@@ -1,6 +1,6 @@
 //! Dead letters, for operators: `GET /v1/dead-letters[?integration=stripe]` lists the open ones, oldest first;
 //! `POST /v1/dead-letters/replay[?integration=stripe]` puts them back on their original topics (through the
-//! outbox, in one transaction), as `consumer-worker dlq replay` does.
+//! outbox, in one transaction), as `syncctl dlq replay` does.
 
 use actix_web::{HttpResponse, web};
 use events::Integration;

@@ -28,7 +28,7 @@ pub(crate) struct Inbound {
     pub poll: bool,
 }
 
-fn binary(name: &str) -> PathBuf {
+pub(crate) fn binary(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_consumer-worker")).with_file_name(name)
 }
 

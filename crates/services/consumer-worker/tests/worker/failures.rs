@@ -27,18 +27,17 @@ fn salesforce_event(contact_id: &str, name: &str, address: &str) -> CustomerEven
     }
 }
 
-fn worker_command(system: &System, args: &[&str]) -> String {
-    let out = Command::new(PathBuf::from(env!("CARGO_BIN_EXE_consumer-worker")))
+/// Runs `syncctl` (the operators' CLI) over the system's database; returns what it printed.
+fn syncctl(system: &System, args: &[&str]) -> String {
+    let out = Command::new(crate::e2e::binary("syncctl"))
         .args(args)
-        .envs(system.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("SYNCCTL_DATABASE_URL", &system.db.url)
         .stderr(Stdio::inherit())
         .output()
         .unwrap();
-    assert!(out.status.success(), "consumer-worker {args:?} failed");
+    assert!(out.status.success(), "syncctl {args:?} failed");
     String::from_utf8(out.stdout).unwrap()
 }
-
-use std::path::PathBuf;
 
 #[tokio::test]
 async fn a_poison_message_is_dead_lettered_the_others_flow_and_a_replay_delivers_it_once_fixed() {
@@ -70,13 +69,13 @@ async fn a_poison_message_is_dead_lettered_the_others_flow_and_a_replay_delivers
     assert_eq!(poison.headers["dlq-original-topic"], "salesforce-customer-updated");
     let conflict = letters.iter().find(|m| m.key != "poison").expect("the conflicting event");
     assert!(conflict.headers["dlq-reason"].contains("already linked"), "{:?}", conflict.headers);
-    let listed = worker_command(&system, &["dlq", "list", "salesforce"]);
-    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let listed = syncctl(&system, &["dlq", "list", "--integration", "salesforce"]);
+    assert_eq!(listed.lines().count(), 3, "a header and the two letters: {listed}");
 
     // Fix the cause (the other customer is deleted), then replay: the event is applied.
     let r = system.http.delete(format!("{}/v1/customers/{taken_id}", system.api_url)).send().await.unwrap();
     assert_eq!(r.status(), 204);
-    let replayed = worker_command(&system, &["dlq", "replay", "salesforce"]);
+    let replayed = syncctl(&system, &["dlq", "replay", "--integration", "salesforce"]);
     assert!(replayed.contains("replayed 1"), "the event is replayed, the garbage stays: {replayed}");
     eventually("the replayed Contact reaches the catalog", t, || async {
         system.customers().await.iter().any(|c| c["email"] == address.as_str() && c["name"] == "Someone Else")
