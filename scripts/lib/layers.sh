@@ -56,10 +56,20 @@ layers_check() {
   # The core names no system's crate.
   for crate in model events store kafka sync-core telemetry; do
     forbid "$crate" stripe-client salesforce-client sync-stripe sync-salesforce stripe-sim salesforce-sim \
-      sync-connectors api producer-relay consumer-worker syncctl || bad=1
+      registry api producer-relay consumer-worker syncctl || bad=1
+  done
+  # The core's code names no system: no string literal is a system's id (a folder under crates/integrations
+  # with a client); systems are data, declared by their own crates and listed once in the registry.
+  local id hits
+  for id in $(cd "$ROOT/crates/integrations" && for d in */client; do echo "${d%/client}"; done); do
+    hits=$(grep -rn --include='*.rs' "\"$id\"" "$ROOT"/crates/core/*/src | grep -v '^[^:]*:[0-9]*:\s*//' || true)
+    if [[ -n "$hits" ]]; then
+      printf 'error: the core names the system %s:\n%s\n' "$id" "$hits" >&2
+      bad=1
+    fi
   done
   # The connectors talk to their system and the store, never to Kafka.
-  for crate in sync-stripe sync-salesforce sync-connectors; do
+  for crate in sync-stripe sync-salesforce registry; do
     forbid "$crate" rdkafka kafka || bad=1
   done
   # No crate's tests depend on a crate that depends on it (tests across crates live in crates/tools/e2e).

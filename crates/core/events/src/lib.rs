@@ -5,4 +5,4 @@ pub mod envelope;
 pub mod topic;
 
 pub use envelope::{CustomerEvent, CustomerSnapshot, SCHEMA_VERSION, headers};
-pub use topic::{Action, Integration, Origin, Topic, dlq_topic};
+pub use topic::{Action, IdError, Integration, Origin, Topic, dlq_topic};

@@ -99,7 +99,7 @@ impl KafkaSettings {
 
     /// Creates every topic the product uses: the six plan topics and the two dead-letter topics.
     pub async fn ensure_all_topics(&self) -> anyhow::Result<()> {
-        let dlq = events::Integration::ALL.into_iter().map(events::dlq_topic);
+        let dlq = events::Integration::all().iter().copied().map(events::dlq_topic);
         self.ensure_named_topics(Topic::all().map(|t| t.to_string()).chain(dlq)).await
     }
 

@@ -86,7 +86,7 @@ fn check_version(c: &Customer, expected: Option<i64>) -> Result<(), CatalogError
 
 /// The events announcing `action` on `c` to every integration but the origin's.
 fn events_for(c: &Customer, action: Action, ctx: &ChangeContext) -> Vec<(Topic, CustomerEvent)> {
-    let back = Integration::ALL.into_iter().filter(|i| ctx.back_to_origin && i.origin() == ctx.origin);
+    let back = Integration::all().iter().copied().filter(|i| ctx.back_to_origin && i.origin() == ctx.origin);
     let targets = Integration::targets(ctx.origin).map(|i| (i, ctx.origin)).chain(back.map(|i| (i, Origin::Local)));
     targets
         .map(|(integration, origin)| {

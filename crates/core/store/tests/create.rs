@@ -19,12 +19,18 @@ async fn count(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(conn).await.unwrap().n
 }
 
+/// Every change goes to each registered system; the store names none, so its tests make up two.
+fn two_systems() {
+    events::Integration::register(&[events::Integration::new("alpha"), events::Integration::new("beta")]).unwrap();
+}
+
 fn fields(email: &str) -> CustomerFields {
     CustomerFields { name: "Ada Lovelace".into(), email: email.into(), phone: Some("+44 20 7946 0000".into()) }
 }
 
 #[tokio::test]
 async fn creates_on_one_connection_share_one_prepared_statement_and_write_customer_events_and_audit_row() {
+    two_systems();
     let db = testkit::db::fresh().await.unwrap();
     let mut conn = db.connect().await.unwrap();
     let audit = NewAuditEvent {
@@ -60,6 +66,7 @@ async fn creates_on_one_connection_share_one_prepared_statement_and_write_custom
 
 #[tokio::test]
 async fn a_create_with_a_taken_email_is_refused_and_writes_nothing() {
+    two_systems();
     let db = testkit::db::fresh().await.unwrap();
     let mut conn = db.connect().await.unwrap();
     catalog::create(&mut conn, &fields("grace@example.com"), &ChangeContext::local(None)).await.unwrap();

@@ -23,6 +23,7 @@ pub use state::AppState;
 /// Builds the server on `listener` (port 0 in tests). The caller awaits it; it stops on SIGTERM/SIGINT after
 /// finishing in-flight requests.
 pub fn run(config: ApiConfig, listener: TcpListener) -> anyhow::Result<Server> {
+    registry::register()?;
     let state = web::Data::new(AppState::new(&config)?);
     let max_body = config.max_body_bytes;
     let stripe_webhook = web::Data::new(routes::stripe_webhook::StripeWebhook::from_config(&config));

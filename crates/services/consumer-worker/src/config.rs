@@ -226,10 +226,7 @@ impl WorkerConfig {
     }
 
     pub fn parse_integration(name: &str) -> anyhow::Result<Integration> {
-        Integration::ALL
-            .into_iter()
-            .find(|i| i.as_str() == name)
-            .ok_or_else(|| anyhow::anyhow!("unknown integration {name:?} (stripe, salesforce)"))
+        registry::named(name).ok_or_else(|| anyhow::anyhow!("unknown integration {name:?} ({})", registry::names()))
     }
 
     pub fn kafka(&self) -> KafkaSettings {

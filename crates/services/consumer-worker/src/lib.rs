@@ -28,6 +28,7 @@ pub async fn run(
     handler: Arc<dyn Handler>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    registry::register()?;
     let pool = store::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
     let (pauses, paused) = watch::channel(std::collections::BTreeSet::new());
     let mut tasks = tokio::task::JoinSet::new();
@@ -50,20 +51,21 @@ pub async fn run(
 /// on by default where its integration runs; and the anti-entropy pass (`WORKER_ANTI_ENTROPY_SECS`), which
 /// repairs whatever drift is left.
 pub async fn run_sync(config: WorkerConfig, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    registry::register()?;
     let pool = store::db::pool(config.database_url.expose_secret(), config.db_pool_size)?;
     let integrations = config.integration_list()?;
     if integrations.is_empty() {
         tracing::warn!("WORKER_INTEGRATIONS is empty: this worker syncs nothing");
     }
-    let engines = sync_connectors::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
+    let engines = registry::engines_from_env(&pool, &integrations, config.stripe_concurrency)?;
     let mut jobs = tokio::task::JoinSet::new();
-    if config.salesforce_poller && integrations.contains(&events::Integration::Salesforce) {
-        let client = salesforce_client::SalesforceClient::new(&sync_connectors::salesforce_config()?)?;
+    if config.salesforce_poller && integrations.contains(&sync_salesforce::SALESFORCE) {
+        let client = salesforce_client::SalesforceClient::new(&registry::salesforce_config()?)?;
         let interval = Duration::from_secs_f64(config.salesforce_poll_secs);
         jobs.spawn(poller::run(pool.clone(), client, interval, shutdown.clone()));
     }
-    if config.stripe_catchup && integrations.contains(&events::Integration::Stripe) {
-        let client = stripe_client::StripeClient::new(&sync_connectors::stripe_config()?)?;
+    if config.stripe_catchup && integrations.contains(&sync_stripe::STRIPE) {
+        let client = stripe_client::StripeClient::new(&registry::stripe_config()?)?;
         let interval = Duration::from_secs_f64(config.stripe_catchup_secs);
         jobs.spawn(stripe_catchup::run(pool.clone(), client, interval, shutdown.clone()));
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use events::{Integration, Topic};
+use events::Topic;
 use model::ExternalCustomer;
 use salesforce_client::{CONTACT_FIELDS, SalesforceClient, SalesforceContact, soql};
 use store::db::PgPool;
@@ -80,7 +80,7 @@ async fn publish(
         }
         let action = sync_salesforce::inbound::action_of(contact);
         if let Some(event) = sync_salesforce::inbound::contact_event(contact, action, &delivery, stamp) {
-            store::outbox::enqueue(conn, Topic::new(Integration::Salesforce, action), &event, None).await?;
+            store::outbox::enqueue(conn, Topic::new(sync_salesforce::SALESFORCE, action), &event, None).await?;
             published += 1;
         }
     }
@@ -100,7 +100,7 @@ async fn is_known(conn: &mut AsyncPgConnection, contact: &SalesforceContact) -> 
         return Ok(false);
     }
     let Some(id) = contact.id.as_deref() else { return Ok(false) };
-    let Some(link) = store::links::link_by_external_id(conn, Integration::Salesforce.as_str(), id).await? else {
+    let Some(link) = store::links::link_by_external_id(conn, sync_salesforce::SALESFORCE.as_str(), id).await? else {
         return Ok(false);
     };
     let overwritten = match (contact.system_modstamp, link.last_pushed_at) {

@@ -24,6 +24,7 @@ use publish::{LANES, Publisher};
 
 /// Runs the relay until `shutdown` turns true; then finishes the batch in flight and flushes the producer.
 pub async fn run(config: RelayConfig, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    registry::register()?;
     let kafka = config.kafka();
     kafka.ensure_all_topics().await?;
     let producer: FutureProducer = kafka.producer_config().create()?;

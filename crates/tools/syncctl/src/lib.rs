@@ -17,6 +17,7 @@ use std::io::Write;
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use events::Integration;
 use model::{ExposeSecret, SecretString};
 use store::access::{self, NewAuditEvent, Role};
 use uuid::Uuid;
@@ -46,16 +47,16 @@ pub enum Command {
     Dlq(Dlq),
     /// Stop an integration: its workers consume nothing until it is resumed (within a second, no restart).
     Pause {
-        #[arg(value_enum)]
-        integration: IntegrationArg,
+        #[arg(value_parser = system_arg())]
+        integration: Integration,
         /// Why, for whoever looks at `syncctl status` or GET /v1/integrations.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Let a paused integration's workers consume again; they catch up on what waited in Kafka.
     Resume {
-        #[arg(value_enum)]
-        integration: IntegrationArg,
+        #[arg(value_parser = system_arg())]
+        integration: Integration,
     },
     /// Each integration: paused or running, and its open dead letters.
     Status,
@@ -63,8 +64,8 @@ pub enum Command {
     #[command(long_about = BACKFILL_HELP, after_help = BACKFILL_AFTER)]
     Backfill {
         /// Only this system (default: Stripe, then Salesforce).
-        #[arg(long, value_enum)]
-        integration: Option<IntegrationArg>,
+        #[arg(long, value_parser = system_arg())]
+        integration: Option<Integration>,
         /// Start from the first record, forgetting where an interrupted run stopped (safe: records already
         /// linked are found again and left as they are).
         #[arg(long)]
@@ -78,8 +79,8 @@ pub enum Command {
     #[command(long_about = RECONCILE_HELP, after_help = RECONCILE_AFTER)]
     Reconcile {
         /// Only this system (default: both).
-        #[arg(long, value_enum)]
-        integration: Option<IntegrationArg>,
+        #[arg(long, value_parser = system_arg())]
+        integration: Option<Integration>,
         /// Repair: resync missing and different customers (through the outbox: the workers push the
         /// catalog's state), delete records of customers deleted in the catalog; report the rest.
         #[arg(long)]
@@ -141,20 +142,11 @@ Reads SYNCCTL_DATABASE_URL, and STRIPE_* and SALESFORCE_* as consumer-worker doe
 Exit status: 0 no drift; 1 drift found, also with --fix (its repairs are queued for the workers, not yet
 done: run reconcile again once they have caught up, and expect 0); 2 error.";
 
-/// A system, as named on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum IntegrationArg {
-    Stripe,
-    Salesforce,
-}
-
-impl IntegrationArg {
-    fn integration(self) -> events::Integration {
-        match self {
-            IntegrationArg::Stripe => events::Integration::Stripe,
-            IntegrationArg::Salesforce => events::Integration::Salesforce,
-        }
-    }
+/// A system named on the command line: one of the registry's (the help lists them).
+fn system_arg() -> impl clap::builder::TypedValueParser<Value = Integration> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(registry::SYSTEMS.map(Integration::as_str))
+        .try_map(|id: String| registry::named(&id).ok_or_else(|| format!("unknown integration {id:?}")))
 }
 
 /// How a command that ran ended (errors are reported separately, with exit status 2).
@@ -264,11 +256,7 @@ async fn audit_run(
 
 fn integration(name: Option<&str>) -> anyhow::Result<Option<&'static str>> {
     let Some(name) = name else { return Ok(None) };
-    events::Integration::ALL
-        .into_iter()
-        .find(|i| i.as_str() == name)
-        .map(|i| Some(i.as_str()))
-        .ok_or_else(|| anyhow::anyhow!("unknown integration {name:?}"))
+    registry::named(name).map(|i| Some(i.as_str())).ok_or_else(|| anyhow::anyhow!("unknown integration {name:?}"))
 }
 
 /// `text` on one line, without control characters, at most `max` characters.
@@ -278,6 +266,7 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
 
 /// Runs one command, writing its result to `out`.
 pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<Exit> {
+    registry::register()?;
     match cli.command {
         Command::Migrate => {
             store::db::migrate(database_url()?.expose_secret()).await?;
@@ -341,14 +330,14 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<Exit> {
         }
         Command::Pause { integration, reason } => {
             let mut conn = connect().await?;
-            let name = integration.integration().as_str();
+            let name = integration.as_str();
             let pause = store::controls::pause(&mut conn, name, &actor(), reason.as_deref()).await?;
             audit(&mut conn, "syncctl pause", Some(format!("integration={name}"))).await?;
             writeln!(out, "paused {name} (by {}); its workers stop consuming within a second", pause.paused_by)?;
         }
         Command::Resume { integration } => {
             let mut conn = connect().await?;
-            let name = integration.integration().as_str();
+            let name = integration.as_str();
             let was = store::controls::resume(&mut conn, name).await?;
             audit(&mut conn, "syncctl resume", Some(format!("integration={name}"))).await?;
             writeln!(out, "{}", if was { format!("resumed {name}") } else { format!("{name} was not paused") })?;
@@ -357,7 +346,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<Exit> {
             let mut conn = connect().await?;
             let pauses = store::controls::paused(&mut conn).await?;
             let letters = store::dead_letters::open_dead_letters(&mut conn, None).await?;
-            let rows = events::Integration::ALL.into_iter().map(|i| {
+            let rows = events::Integration::all().iter().copied().map(|i| {
                 let pause = pauses.iter().find(|p| p.integration == i.as_str());
                 let state = match pause {
                     Some(p) => format!(
@@ -400,10 +389,10 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<Exit> {
         }
         Command::Backfill { integration, restart, page_size } => {
             let options = backfill::Options { restart, page_size: page_size.map(usize::from) };
-            return run_backfill(integration.map(IntegrationArg::integration), &options, out).await;
+            return run_backfill(integration, &options, out).await;
         }
         Command::Reconcile { integration, fix } => {
-            return run_reconcile(integration.map(IntegrationArg::integration), fix, out).await;
+            return run_reconcile(integration, fix, out).await;
         }
     }
     Ok(Exit::Done)

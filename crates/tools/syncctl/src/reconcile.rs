@@ -412,7 +412,7 @@ pub fn report(
     findings: &[Finding],
     fixed: bool,
 ) -> std::io::Result<()> {
-    let order = |i: Integration| Integration::ALL.iter().position(|x| *x == i).unwrap_or(usize::MAX);
+    let order = |i: Integration| Integration::all().iter().position(|x| *x == i).unwrap_or(usize::MAX);
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by(|a, b| {
         (order(a.integration), a.kind, a.customer, &a.record).cmp(&(

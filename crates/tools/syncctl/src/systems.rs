@@ -1,6 +1,6 @@
 //! Stripe and Salesforce as `backfill` and `reconcile` see them: their records page by page, in a stable
 //! order, and the few direct calls those commands make. The clients are configured from `STRIPE_*` and
-//! `SALESFORCE_*` exactly as the worker's are (`sync_connectors`).
+//! `SALESFORCE_*` exactly as the worker's are (`registry`).
 
 use std::sync::Arc;
 
@@ -102,18 +102,19 @@ impl System {
     /// The system's client and connector from the environment, and an engine over `pool`.
     pub fn from_env(integration: Integration, pool: &store::db::PgPool<AsyncPgConnection>) -> anyhow::Result<Self> {
         let (client, connector): (Client, Arc<dyn Connector>) = match integration {
-            Integration::Stripe => {
-                let config = sync_connectors::stripe_config()?;
+            sync_stripe::STRIPE => {
+                let config = registry::stripe_config()?;
                 let client = StripeClient::new(&config).context("configuring the Stripe client")?;
                 let connector = sync_stripe::StripeConnector::new(&config, STRIPE_CONCURRENCY)
                     .context("configuring the Stripe client")?;
                 (Client::Stripe(client), Arc::new(connector))
             }
-            Integration::Salesforce => {
-                let config = sync_connectors::salesforce_config()?;
+            sync_salesforce::SALESFORCE => {
+                let config = registry::salesforce_config()?;
                 let client = SalesforceClient::new(&config).context("configuring the Salesforce client")?;
                 (Client::Salesforce(client.clone()), Arc::new(sync_salesforce::SalesforceConnector::new(client)))
             }
+            other => anyhow::bail!("syncctl cannot reach the system {other}"),
         };
         Ok(Self { integration, engine: Engine::new(pool.clone(), connector.clone()), connector, client })
     }
@@ -262,5 +263,5 @@ fn record_errors(r: &salesforce_client::RecordResult) -> String {
 
 /// The systems `only` names (every one when `None`), in `Integration::ALL` order.
 pub fn selected(only: Option<Integration>) -> Vec<Integration> {
-    Integration::ALL.into_iter().filter(|i| only.is_none_or(|o| o == *i)).collect()
+    Integration::all().iter().copied().filter(|i| only.is_none_or(|o| o == *i)).collect()
 }

@@ -148,6 +148,7 @@ fn fields(name: &str, email: &str) -> CustomerFields {
 }
 
 async fn create_in_catalog(db: &TestDb, name: &str, email: &str) -> Uuid {
+    registry::register().unwrap();
     let mut conn = db.connect().await.unwrap();
     store::catalog::create(&mut conn, &fields(name, email), &ChangeContext::local(None)).await.unwrap().id
 }

@@ -20,7 +20,7 @@ pub fn contact_event(
         event_id: uuid::Uuid::now_v7(),
         schema_version: SCHEMA_VERSION,
         action,
-        origin: Origin::Salesforce,
+        origin: Origin::System(crate::SALESFORCE),
         customer_id: contact.local_id(),
         external_id: Some(id),
         customer: Some(CustomerSnapshot { name: fields.name, email: fields.email, phone: fields.phone, version: None }),

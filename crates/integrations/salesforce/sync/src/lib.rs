@@ -16,6 +16,10 @@ use model::{CustomerFields, ExternalCustomer};
 use salesforce_client::{Error, MAX_RECORDS_PER_CALL, RecordResult, SalesforceClient, SalesforceContact};
 use sync_core::{Connector, PushDone, PushError, PushRequest, PushResult};
 
+/// Salesforce, as the core knows it: its topics are `salesforce-customer-*`, its links, metrics and dead
+/// letters `salesforce`, and changes made there have the origin `salesforce`.
+pub const SALESFORCE: Integration = Integration::new("salesforce");
+
 pub struct SalesforceConnector {
     client: SalesforceClient,
 }
@@ -98,7 +102,7 @@ fn call_error(e: &Error) -> PushError {
 #[async_trait]
 impl Connector for SalesforceConnector {
     fn integration(&self) -> Integration {
-        Integration::Salesforce
+        crate::SALESFORCE
     }
 
     fn max_batch(&self) -> usize {

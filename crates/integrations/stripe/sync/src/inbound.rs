@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
+use events::{Action, CustomerEvent, CustomerSnapshot, Origin, SCHEMA_VERSION, Topic};
 use model::ExternalCustomer;
 use stripe_client::StripeCustomer;
 use stripe_client::webhook::Event;
@@ -64,7 +64,7 @@ pub async fn record(
 ) -> diesel::QueryResult<bool> {
     let first = store::inbound::record_delivery(conn, EVENT_SOURCE, event_id).await?;
     if let (true, Some(event)) = (first, publish) {
-        let topic = Topic { integration: Integration::Stripe, action: event.action };
+        let topic = Topic { integration: crate::STRIPE, action: event.action };
         store::outbox::enqueue(conn, topic, event, traceparent).await?;
     }
     Ok(first)
@@ -83,7 +83,7 @@ pub fn customer_event(
         event_id: uuid::Uuid::now_v7(),
         schema_version: SCHEMA_VERSION,
         action,
-        origin: Origin::Stripe,
+        origin: Origin::System(crate::STRIPE),
         customer_id: customer.local_id(),
         external_id: Some(customer.id.clone()),
         customer: Some(CustomerSnapshot { name: fields.name, email: fields.email, phone: fields.phone, version: None }),

@@ -16,6 +16,10 @@ use stripe_client::{
 };
 use sync_core::{Connector, Current, PushDone, PushError, PushRequest, PushResult, Upsert};
 
+/// Stripe, as the core knows it: its topics are `stripe-customer-*`, its links, metrics and dead letters
+/// `stripe`, and changes made there have the origin `stripe`.
+pub const STRIPE: Integration = Integration::new("stripe");
+
 pub struct StripeConnector {
     client: StripeClient,
     /// The same client without retries, for creates: a create whose answer was lost is retried by the engine,
@@ -102,7 +106,7 @@ fn push_error(e: StripeError) -> PushError {
 #[async_trait]
 impl Connector for StripeConnector {
     fn integration(&self) -> Integration {
-        Integration::Stripe
+        crate::STRIPE
     }
 
     /// Stripe's times are whole seconds: changes within one second are told apart by what Stripe holds now.

@@ -23,8 +23,8 @@ pub struct Filter {
 impl Filter {
     fn integration(&self) -> Result<Option<&'static str>, ApiError> {
         let Some(name) = &self.integration else { return Ok(None) };
-        Integration::ALL.into_iter().find(|i| i.as_str() == name).map(|i| Some(i.as_str())).ok_or_else(|| {
-            let known: Vec<_> = Integration::ALL.iter().map(|i| i.as_str()).collect();
+        Integration::named(name).map(|i| Some(i.as_str())).ok_or_else(|| {
+            let known: Vec<_> = Integration::all().iter().map(|i| i.as_str()).collect();
             ApiError::validation("integration", format!("integration must be one of {}", known.join(", ")))
         })
     }

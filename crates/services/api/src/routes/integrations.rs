@@ -15,7 +15,7 @@ use crate::extract::JsonObject;
 use crate::state::AppState;
 
 fn integration(name: &str) -> Result<Integration, ApiError> {
-    Integration::ALL.into_iter().find(|i| i.as_str() == name).ok_or(ApiError::NotFound)
+    Integration::named(name).ok_or(ApiError::NotFound)
 }
 
 /// Each integration, and whether it is paused.
@@ -31,8 +31,8 @@ fn integration(name: &str) -> Result<Integration, ApiError> {
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let pauses = store::controls::paused(&mut conn).await?;
-    let data: Vec<_> = Integration::ALL
-        .into_iter()
+    let data: Vec<_> = Integration::all()
+        .iter()
         .map(|i| {
             let pause = pauses.iter().find(|p| p.integration == i.as_str());
             json!({"name": i.as_str(), "paused": pause.is_some(), "pause": pause})

@@ -538,13 +538,21 @@ pub enum Role {
     Admin,
 }
 
-/// An integration: a system customers are synced to.
-#[derive(ToSchema, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IntegrationName {
-    Stripe,
-    Salesforce,
+/// An integration: a system customers are synced to. Its values are the registry's systems (the one list of
+/// systems), so the document names no system of its own.
+pub struct IntegrationName;
+
+impl utoipa::PartialSchema for IntegrationName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .description(Some("An integration: a system customers are synced to."))
+            .enum_values(Some(registry::SYSTEMS.map(events::Integration::as_str)))
+            .into()
+    }
 }
+
+impl ToSchema for IntegrationName {}
 
 /// An integration and whether it is paused.
 #[derive(ToSchema)]
@@ -932,12 +940,9 @@ mod tests {
         assert_eq!(keys(&serde_json::to_value(&letter).expect("json")), properties(DeadLetter::schema()));
         let replayed = store::dead_letters::Replayed { replayed: 0, not_events: vec![] };
         assert_eq!(keys(&serde_json::to_value(&replayed).expect("json")), properties(Replayed::schema()));
-        let names: Vec<_> = [IntegrationName::Stripe, IntegrationName::Salesforce]
-            .iter()
-            .map(|i| serde_json::to_value(i).expect("json"))
-            .collect();
-        let known: Vec<_> = events::Integration::ALL.iter().map(|i| json!(i.as_str())).collect();
-        assert_eq!(names, known);
+        let described = serde_json::to_value(IntegrationName::schema()).expect("json");
+        let known: Vec<_> = registry::SYSTEMS.iter().map(|i| json!(i.as_str())).collect();
+        assert_eq!(described["enum"], json!(known));
         for role in store::access::Role::ALL {
             let described = serde_json::to_value(match role {
                 store::access::Role::Viewer => Role::Viewer,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use consumer_worker::WorkerConfig;
-use events::{Integration, Topic};
+use events::Topic;
 use model::ExternalCustomer;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use stripe_client::{CustomerParams, IdempotencyKey};
@@ -14,19 +14,19 @@ use crate::e2e::{Inbound, System, email, eventually};
 
 #[tokio::test]
 async fn the_group_lag_counts_messages_on_partitions_that_no_consumer_holds() {
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let kafka = testkit::kafka::settings();
     kafka.ensure_all_topics().await.unwrap();
     let producer: FutureProducer = kafka.producer_config().create().unwrap();
-    let topic = kafka.topic_name(Topic::new(Integration::Stripe, events::Action::Updated));
+    let topic = kafka.topic_name(Topic::new(sync_stripe::STRIPE, events::Action::Updated));
     for i in 0..7 {
         let key = format!("customer-{i}");
         producer.send(FutureRecord::to(&topic).key(&key).payload("{}"), Duration::from_secs(10)).await.unwrap();
     }
     let mut config = WorkerConfig::new(&db.url, &kafka);
     config.group_prefix = format!("lag{}", uuid::Uuid::new_v4().simple());
-    let topics: Vec<String> = Topic::of(Integration::Stripe).map(|t| kafka.topic_name(t)).collect();
-    let consumer = config.consumer_config(Integration::Stripe);
+    let topics: Vec<String> = Topic::of(sync_stripe::STRIPE).map(|t| kafka.topic_name(t)).collect();
+    let consumer = config.consumer_config(sync_stripe::STRIPE);
     let lags =
         tokio::task::spawn_blocking(move || consumer_worker::lag::read_once(consumer, &topics)).await.unwrap().unwrap();
     let partitions = lags.iter().filter(|(t, _, _)| *t == topic).count();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
+use events::{Action, CustomerEvent, CustomerSnapshot, Origin, SCHEMA_VERSION, Topic};
 use model::ExternalCustomer;
 use salesforce_sim::RunningSim;
 use serde_json::{Value, json};
@@ -150,7 +150,7 @@ impl System {
         inbound: Inbound,
         overrides: Vec<(String, String)>,
     ) -> Self {
-        let db = testkit::db::fresh().await.unwrap();
+        let db = crate::fresh_db().await;
         let kafka = testkit::kafka::settings();
         let free_port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let (port, relay_metrics_port, worker_metrics_port) = (free_port(), free_port(), free_port());
@@ -484,7 +484,7 @@ async fn a_salesforce_change_on_the_salesforce_topics_reaches_the_catalog_and_st
         event_id: Uuid::now_v7(),
         schema_version: SCHEMA_VERSION,
         action: Action::Created,
-        origin: Origin::Salesforce,
+        origin: Origin::System(sync_salesforce::SALESFORCE),
         customer_id: None,
         external_id: Some(contact_id.clone()),
         customer: Some(CustomerSnapshot {
@@ -497,7 +497,7 @@ async fn a_salesforce_change_on_the_salesforce_topics_reaches_the_catalog_and_st
         delivery_id: Some(format!("notification-{}", Uuid::new_v4())),
     };
     let mut conn = system.db.connect().await.unwrap();
-    let topic = Topic::new(Integration::Salesforce, Action::Created);
+    let topic = Topic::new(sync_salesforce::SALESFORCE, Action::Created);
     store::outbox::enqueue(&mut conn, topic, &event, None).await.unwrap();
     let id = system.id_by_email(&address, t, "the Salesforce contact did not reach the catalog").await;
     eventually("the Salesforce contact reaches Stripe", t, || async {

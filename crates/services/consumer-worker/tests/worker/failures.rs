@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION, Topic};
+use events::{Action, CustomerEvent, CustomerSnapshot, Origin, SCHEMA_VERSION, Topic};
 use model::ExternalCustomer;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::json;
@@ -18,7 +18,7 @@ fn salesforce_event(contact_id: &str, name: &str, address: &str) -> CustomerEven
         event_id: Uuid::now_v7(),
         schema_version: SCHEMA_VERSION,
         action: Action::Created,
-        origin: Origin::Salesforce,
+        origin: Origin::System(sync_salesforce::SALESFORCE),
         customer_id: None,
         external_id: Some(contact_id.to_owned()),
         customer: Some(CustomerSnapshot { name: name.into(), email: address.into(), phone: None, version: None }),
@@ -45,7 +45,7 @@ async fn a_poison_message_is_dead_lettered_the_others_flow_and_a_replay_delivers
     let t = Duration::from_secs(30);
     // An undecodable message on a Salesforce topic.
     let producer: FutureProducer = system.kafka.producer_config().create().unwrap();
-    let topic = system.kafka.topic_name(Topic::new(Integration::Salesforce, Action::Updated));
+    let topic = system.kafka.topic_name(Topic::new(sync_salesforce::SALESFORCE, Action::Updated));
     producer.send(FutureRecord::to(&topic).key("poison").payload("{not json"), Duration::from_secs(10)).await.unwrap();
     // An event that fails for good: its email belongs to a customer already linked to another Contact.
     let address = email("conflict");
@@ -55,7 +55,7 @@ async fn a_poison_message_is_dead_lettered_the_others_flow_and_a_replay_delivers
     eventually("the first customer is linked in Salesforce", t, || async { system.contact(&taken_id).await.is_some() })
         .await;
     let conflicting = salesforce_event("003Sm00000000ZZAAA", "Someone Else", &address);
-    let conflict_topic = Topic::new(Integration::Salesforce, Action::Created);
+    let conflict_topic = Topic::new(sync_salesforce::SALESFORCE, Action::Created);
     store::outbox::enqueue(&mut conn, conflict_topic, &conflicting, None).await.unwrap();
     // And ordinary traffic behind them.
     let after = system.create("After The Poison", &email("after")).await;

@@ -12,3 +12,9 @@ mod poller;
 mod restart;
 mod secrets;
 mod sigterm;
+
+/// A fresh database, with the product's systems registered in this process (as every binary does at start).
+pub async fn fresh_db() -> testkit::db::TestDb {
+    registry::register().unwrap();
+    testkit::db::fresh().await.unwrap()
+}

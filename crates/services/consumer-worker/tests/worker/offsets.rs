@@ -92,12 +92,12 @@ async fn until(timeout: Duration, check: impl Fn() -> bool) {
     }
 }
 
-const UPDATED: Topic = Topic { integration: Integration::Stripe, action: Action::Updated };
+const UPDATED: Topic = Topic { integration: sync_stripe::STRIPE, action: Action::Updated };
 
 #[tokio::test]
 async fn offsets_are_committed_only_after_a_batch_was_handled() {
     let kafka = testkit::kafka::settings();
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let group = format!("g{}", Uuid::new_v4().simple());
     let customer = Uuid::now_v7();
     let events: Vec<_> = (0..3).map(|_| event(customer)).collect();
@@ -122,7 +122,7 @@ async fn offsets_are_committed_only_after_a_batch_was_handled() {
 #[tokio::test]
 async fn a_permanently_failing_event_is_dead_lettered_and_the_next_one_handled() {
     let kafka = testkit::kafka::settings();
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let group = format!("g{}", Uuid::new_v4().simple());
     let customer = Uuid::now_v7();
     let events: Vec<_> = (0..2).map(|_| event(customer)).collect();
@@ -146,16 +146,20 @@ async fn each_integration_consumes_only_its_own_topics() {
     let group = format!("g{}", Uuid::new_v4().simple());
     let to_stripe = event(Uuid::now_v7());
     let to_salesforce = event(Uuid::now_v7());
-    produce(&kafka, Topic::new(Integration::Stripe, Action::Created), std::slice::from_ref(&to_stripe)).await;
-    produce(&kafka, Topic::new(Integration::Salesforce, Action::Deleted), std::slice::from_ref(&to_salesforce)).await;
-    let db = testkit::db::fresh().await.unwrap();
+    produce(&kafka, Topic::new(sync_stripe::STRIPE, Action::Created), std::slice::from_ref(&to_stripe)).await;
+    produce(&kafka, Topic::new(sync_salesforce::SALESFORCE, Action::Deleted), std::slice::from_ref(&to_salesforce))
+        .await;
+    let db = crate::fresh_db().await;
     let handler = Arc::new(Recorder::default());
     let worker = start(&kafka, &db, &group, handler.clone());
     until(Duration::from_secs(30), || handler.ids().len() >= 2).await;
     worker.stop().await;
     let mut seen = handler.seen.lock().unwrap().clone();
-    seen.sort_by_key(|(i, _)| *i == Integration::Salesforce);
-    assert_eq!(seen, [(Integration::Stripe, to_stripe.event_id), (Integration::Salesforce, to_salesforce.event_id)]);
+    seen.sort_by_key(|(i, _)| *i == sync_salesforce::SALESFORCE);
+    assert_eq!(
+        seen,
+        [(sync_stripe::STRIPE, to_stripe.event_id), (sync_salesforce::SALESFORCE, to_salesforce.event_id)]
+    );
 }
 
 /// Fails retryably every event of one customer while `failing` is set; records what it was given.
@@ -189,7 +193,7 @@ impl Flaky {
 #[tokio::test]
 async fn a_customer_that_keeps_failing_is_parked_the_others_go_on_and_it_resumes_in_order_by_itself() {
     let kafka = testkit::kafka::settings();
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let (stuck, other) = (Uuid::now_v7(), Uuid::now_v7());
     let handler = Arc::new(Flaky { seen: Mutex::default(), customer: stuck, failing: true.into() });
     let mut config = WorkerConfig::new(&db.url, &kafka);

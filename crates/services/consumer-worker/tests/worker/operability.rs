@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use events::{Action, Integration, Topic};
+use events::{Action, Topic};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{Value, json};
 
@@ -74,7 +74,7 @@ async fn every_metric_moves_when_its_event_happens() {
     .await;
     // A message that is not an event: dead-lettered.
     let producer: FutureProducer = system.kafka.producer_config().create().unwrap();
-    let topic = system.kafka.topic_name(Topic::new(Integration::Stripe, Action::Updated));
+    let topic = system.kafka.topic_name(Topic::new(sync_stripe::STRIPE, Action::Updated));
     producer.send(FutureRecord::to(&topic).key("poison").payload("{not json"), Duration::from_secs(10)).await.unwrap();
     eventually("the poison message is dead-lettered", t, || async {
         system.db.count("dead_letters").await.unwrap() == 1

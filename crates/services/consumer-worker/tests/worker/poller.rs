@@ -12,7 +12,7 @@ use testkit::systems::new_contact as contact;
 
 #[tokio::test]
 async fn the_poller_publishes_creates_updates_and_deletes_once_each_even_after_a_long_stop() {
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let pool = store::db::pool(&db.url, 2).unwrap();
     let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
     let sf = testkit::systems::salesforce(&sim);
@@ -48,7 +48,7 @@ async fn the_poller_publishes_creates_updates_and_deletes_once_each_even_after_a
 
 #[tokio::test]
 async fn the_products_own_writes_are_not_published_by_the_poller() {
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let pool = store::db::pool(&db.url, 2).unwrap();
     let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
     let sf = testkit::systems::salesforce(&sim);
@@ -72,7 +72,7 @@ async fn the_products_own_writes_are_not_published_by_the_poller() {
 
 #[tokio::test]
 async fn an_earlier_own_write_read_by_a_poll_after_a_later_one_was_synced_is_not_published() {
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let pool = store::db::pool(&db.url, 2).unwrap();
     let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
     let sf = testkit::systems::salesforce(&sim);
@@ -128,7 +128,7 @@ impl sync_core::Connector for UnrecordedPushes {
 
 #[tokio::test]
 async fn a_push_that_landed_while_it_could_not_be_recorded_is_not_published_even_after_a_later_one_was_planned() {
-    let db = testkit::db::fresh().await.unwrap();
+    let db = crate::fresh_db().await;
     let pool = store::db::pool(&db.url, 2).unwrap();
     let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
     let sf = testkit::systems::salesforce(&sim);

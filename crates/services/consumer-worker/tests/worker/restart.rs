@@ -54,7 +54,7 @@ async fn a_worker_that_its_group_fenced_rejoins_in_place_and_handles_events_agai
 
     let prefix = system.setting("WORKER_KAFKA_TOPIC_PREFIX").to_owned();
     let topics: Vec<String> =
-        events::Topic::of(events::Integration::Salesforce).map(|topic| format!("{prefix}{topic}")).collect();
+        events::Topic::of(sync_salesforce::SALESFORCE).map(|topic| format!("{prefix}{topic}")).collect();
     let impostor: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", system.setting("WORKER_KAFKA_BROKERS"))
         .set("group.id", format!("{}-salesforce", system.setting("WORKER_GROUP_PREFIX")))

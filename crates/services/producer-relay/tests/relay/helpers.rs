@@ -15,4 +15,5 @@ pub fn spawn_relay(db: &TestDb, kafka: &KafkaSettings) -> (watch::Sender<bool>, 
 
 pub use testkit::event::update_event;
 
-pub const TOPIC: Topic = Topic { integration: events::Integration::Stripe, action: Action::Updated };
+/// A topic of the first registered system.
+pub const TOPIC: Topic = Topic { integration: registry::SYSTEMS[0], action: Action::Updated };

@@ -5,7 +5,7 @@ use sync_core::{Failure, Outcome};
 
 use super::*;
 
-const SF: Integration = Integration::Salesforce;
+const SF: Integration = sync_salesforce::SALESFORCE;
 
 #[tokio::test]
 async fn a_salesforce_created_contact_becomes_a_customer_that_fans_out_to_stripe_only() {
@@ -119,7 +119,7 @@ async fn a_change_made_in_stripe_before_the_product_overwrote_it_wins_and_goes_b
     // Now the Stripe edit's webhook arrives. It is older than the local edit: stale, Stripe already holds the
     // local edit, and everything agrees.
     let mut event =
-        inbound(Integration::Stripe, Action::Updated, &cus.id, &fields("Stripe Edit", &c.email), edited_in_stripe_at);
+        inbound(sync_stripe::STRIPE, Action::Updated, &cus.id, &fields("Stripe Edit", &c.email), edited_in_stripe_at);
     event.customer_id = Some(c.id);
     assert_eq!(w.stripe.apply_inbound(&event).await, Ok(Outcome::Stale));
     assert_eq!(w.customer(c.id).await.unwrap().name, "Local Edit");
@@ -133,7 +133,7 @@ async fn a_change_made_in_stripe_before_the_product_overwrote_it_wins_and_goes_b
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(w.stripe.reconcile(&[c.id]).await[&c.id], Ok(Outcome::Applied));
     let mut event =
-        inbound(Integration::Stripe, Action::Updated, &cus.id, &fields("Stripe Edit", &c.email), stripe_edit_at);
+        inbound(sync_stripe::STRIPE, Action::Updated, &cus.id, &fields("Stripe Edit", &c.email), stripe_edit_at);
     event.customer_id = Some(c.id);
     assert_eq!(w.stripe.apply_inbound(&event).await, Ok(Outcome::Applied));
     assert_eq!(w.customer(c.id).await.unwrap().name, "Stripe Edit");
@@ -167,8 +167,8 @@ async fn two_stripe_changes_within_one_second_end_in_what_stripe_holds_whichever
     client.update_customer(&cus.id, &params, &key()).await.unwrap();
     // Stripe's times are whole seconds: both events carry the same one, and the update's arrives first.
     let at = DateTime::from_timestamp(cus.created, 0).unwrap();
-    let updated = inbound(Integration::Stripe, Action::Updated, &cus.id, &fields("Second Name", &email), at);
-    let created = inbound(Integration::Stripe, Action::Created, &cus.id, &fields("First Name", &email), at);
+    let updated = inbound(sync_stripe::STRIPE, Action::Updated, &cus.id, &fields("Second Name", &email), at);
+    let created = inbound(sync_stripe::STRIPE, Action::Created, &cus.id, &fields("First Name", &email), at);
     assert_eq!(engine.apply_inbound(&updated).await, Ok(Outcome::Applied));
     engine.apply_inbound(&created).await.unwrap();
     let all = store::customer::list(&mut w.conn().await, None, 10).await.unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use events::{Action, CustomerEvent, CustomerSnapshot, Integration, Origin, SCHEMA_VERSION};
+use events::{Action, CustomerEvent, CustomerSnapshot, Integration, SCHEMA_VERSION};
 use model::CustomerFields;
 use salesforce_sim::RunningSim;
 use store::catalog::{self, ChangeContext};
@@ -27,6 +27,7 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    registry::register().unwrap();
     let db = testkit::db::fresh().await.unwrap();
     let pool = store::db::pool(&db.url, 4).unwrap();
     let sim = testkit::systems::salesforce_sim(testkit::systems::sim_config()).await;
@@ -77,10 +78,7 @@ pub fn inbound(
         event_id: Uuid::now_v7(),
         schema_version: SCHEMA_VERSION,
         action,
-        origin: match integration {
-            Integration::Stripe => Origin::Stripe,
-            Integration::Salesforce => Origin::Salesforce,
-        },
+        origin: integration.origin(),
         customer_id: None,
         external_id: Some(external_id.to_owned()),
         customer: Some(CustomerSnapshot {

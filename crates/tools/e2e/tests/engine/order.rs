@@ -14,11 +14,11 @@ fn history(updates: usize, deleted: bool, email: &str) -> Vec<CustomerEvent> {
     let start = Utc::now() - Duration::seconds(100);
     let ext = "003000000000099AAA";
     let mut events =
-        vec![inbound(Integration::Salesforce, Action::Created, ext, &fields("Version Zero", email), start)];
+        vec![inbound(sync_salesforce::SALESFORCE, Action::Created, ext, &fields("Version Zero", email), start)];
     for i in 1..=updates {
         let at = start + Duration::seconds(i64::try_from(i).unwrap());
         events.push(inbound(
-            Integration::Salesforce,
+            sync_salesforce::SALESFORCE,
             Action::Updated,
             ext,
             &fields(&format!("Version {i}"), email),
@@ -27,7 +27,7 @@ fn history(updates: usize, deleted: bool, email: &str) -> Vec<CustomerEvent> {
     }
     if deleted {
         let at = start + Duration::seconds(i64::try_from(updates + 1).unwrap());
-        events.push(inbound(Integration::Salesforce, Action::Deleted, ext, &fields("Deleted", email), at));
+        events.push(inbound(sync_salesforce::SALESFORCE, Action::Deleted, ext, &fields("Deleted", email), at));
     }
     events
 }

@@ -33,7 +33,7 @@ async fn created_updated_and_deleted_customers_reach_kafka_with_key_headers_and_
     let topics: Vec<Topic> = Topic::all().collect();
     let got = testkit::kafka::read(&kafka, &topics, 6, Duration::from_secs(20)).await;
     assert_eq!(got.len(), 6, "two events (one per integration) for each of three changes");
-    for integration in Integration::ALL {
+    for &integration in Integration::all() {
         let mine: Vec<_> = got.iter().filter(|m| m.topic.contains(&format!(".{}-", integration.as_str()))).collect();
         // Each action has its own topic, so Kafka orders them per topic only; versions order them overall.
         let mut types: Vec<&str> = mine.iter().map(|m| m.payload["type"].as_str().unwrap()).collect();

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use e2e::{spawn_api, spawn_relay};
-use events::{Action, Integration, Topic};
+use events::{Action, Topic};
 use kafka::KafkaSettings;
 use serde_json::Value;
 use stripe_client::webhook::{WebhookSecret, sign_header};
@@ -18,9 +18,9 @@ use uuid::Uuid;
 const SECRET: &str = "whsec_test_current";
 
 const TOPICS: [Topic; 3] = [
-    Topic { integration: Integration::Stripe, action: Action::Created },
-    Topic { integration: Integration::Stripe, action: Action::Updated },
-    Topic { integration: Integration::Stripe, action: Action::Deleted },
+    Topic { integration: sync_stripe::STRIPE, action: Action::Created },
+    Topic { integration: sync_stripe::STRIPE, action: Action::Updated },
+    Topic { integration: sync_stripe::STRIPE, action: Action::Deleted },
 ];
 
 fn localstripe_url() -> String {

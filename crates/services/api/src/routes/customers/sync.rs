@@ -70,7 +70,7 @@ async fn describe(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> Resul
     let letters = store::dead_letters::dead_letters_of(conn, id).await?;
     let pending = store::outbox::pending_for(conn, &id.to_string()).await?;
     let mut integrations = serde_json::Map::new();
-    for integration in Integration::ALL {
+    for &integration in Integration::all() {
         let name = integration.as_str();
         let link = links.iter().find(|l| l.integration == name);
         let prefix = format!("{name}-customer-");

@@ -2,7 +2,7 @@
 //! `Email`, `Phone`, `SystemModstamp`, …).
 
 use actix_web::{HttpResponse, web};
-use events::{Action, Integration};
+use events::Action;
 use model::ExternalCustomer;
 use salesforce_client::{CONTACT_FIELDS, SalesforceClient, SalesforceContact, soql};
 use serde::Deserialize;
@@ -70,7 +70,7 @@ async fn publish(state: &AppState, contact: &SalesforceContact, action: Action, 
     let delivery = format!("api-{}", uuid::Uuid::now_v7());
     let event = sync_salesforce::inbound::contact_event(contact, action, &delivery, chrono::Utc::now())
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Salesforce returned a Contact without an Id")))?;
-    announce(state, Integration::Salesforce, &event, trace.0.as_str()).await
+    announce(state, sync_salesforce::SALESFORCE, &event, trace.0.as_str()).await
 }
 
 /// Creates a Contact in Salesforce, and announces it as Salesforce would.

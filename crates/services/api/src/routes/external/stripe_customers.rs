@@ -3,7 +3,7 @@
 //! as the product's own; the change is announced here instead.
 
 use actix_web::{HttpResponse, web};
-use events::{Action, Integration};
+use events::Action;
 use model::ExternalCustomer;
 use serde::Deserialize;
 use stripe_client::{CustomerParams, IdempotencyKey, ListParams, Retrieved, StripeCustomer};
@@ -56,7 +56,7 @@ fn key(operation: &str) -> Result<IdempotencyKey, ApiError> {
 async fn publish(state: &AppState, customer: &StripeCustomer, action: Action, trace: &Trace) -> Result<(), ApiError> {
     let delivery = format!("api-{}", uuid::Uuid::now_v7());
     let event = sync_stripe::inbound::customer_event(customer, action, chrono::Utc::now(), Some(&delivery));
-    announce(state, Integration::Stripe, &event, trace.0.as_str()).await
+    announce(state, sync_stripe::STRIPE, &event, trace.0.as_str()).await
 }
 
 async fn read(state: &AppState, id: &str) -> Result<StripeCustomer, ApiError> {

@@ -9,7 +9,7 @@ pub mod outbound;
 
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use events::{CustomerEvent, Integration, Topic};
+use events::{CustomerEvent, Topic};
 use model::ExposeSecret;
 use model::SecretString;
 use stripe_client::webhook::WebhookSecret;
@@ -82,7 +82,7 @@ async fn store(
                     }
                     first += 1;
                     if let Some(event) = event {
-                        let topic = Topic::new(Integration::Salesforce, event.action);
+                        let topic = Topic::new(sync_salesforce::SALESFORCE, event.action);
                         store::outbox::enqueue(conn, topic, event, Some(traceparent)).await?;
                     }
                 }
