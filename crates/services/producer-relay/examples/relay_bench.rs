@@ -36,6 +36,7 @@ fn arg(n: usize, default: u64) -> u64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (events, rate, seconds) = (arg(1, 200_000), arg(2, 1000), arg(3, 20));
+    registry::register()?;
     let db = testkit::db::fresh().await?;
     let kafka = testkit::kafka::settings();
     let kafka = kafka::KafkaSettings { partitions: 12, ..kafka };
