@@ -75,13 +75,15 @@ impl Store {
         result
     }
 
-    /// Writes the state to the data file when it changed since the last flush.
+    /// Writes the state to the data file when it changed since the last flush. The lock is held only to copy
+    /// the state: serialising and writing happen outside it, so requests never wait for the disk.
     pub fn flush(&self) -> anyhow::Result<()> {
         let Some(path) = &self.data_file else { return Ok(()) };
         if !self.dirty.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
-        let bytes = serde_json::to_vec(&*self.lock())?;
+        let state = self.lock().clone();
+        let bytes = serde_json::to_vec(&state)?;
         let tmp = path.with_extension("tmp");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -91,15 +93,18 @@ impl Store {
         Ok(())
     }
 
-    /// Flushes every 200 ms until the task is aborted.
+    /// Flushes every 200 ms, on a blocking thread, until the task is aborted; after a flush that took longer
+    /// than 20 ms it waits ten times as long, so that persisting a large org costs at most a tenth of a core.
     pub async fn flush_loop(self: std::sync::Arc<Self>) {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
         loop {
-            tick.tick().await;
-            if let Err(e) = self.flush() {
+            let me = self.clone();
+            let started = std::time::Instant::now();
+            let result = tokio::task::spawn_blocking(move || me.flush()).await;
+            if let Err(e) = result.map_err(anyhow::Error::from).and_then(|r| r) {
                 self.dirty.store(true, Ordering::Release);
                 tracing::warn!(error = %e, "could not persist salesforce-sim state");
             }
+            tokio::time::sleep(std::time::Duration::from_millis(200).max(started.elapsed() * 10)).await;
         }
     }
 }

@@ -51,7 +51,7 @@ pub struct Counters {
     pub given_up: u64,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Deliveries {
     next_id: u64,
     /// Waiting deliveries by (due time in ms, id).

@@ -26,6 +26,23 @@ pub struct State {
     pub event_index: Index,
 }
 
+impl State {
+    /// A copy of what the data file keeps (everything but the indexes, which are rebuilt on load), so that a
+    /// snapshot holds the lock only to copy, not to serialise.
+    pub fn persisted(&self) -> State {
+        State {
+            seq: self.seq,
+            customers: self.customers.clone(),
+            events: self.events.clone(),
+            endpoints: self.endpoints.clone(),
+            idempotency: self.idempotency.clone(),
+            deliveries: self.deliveries.clone(),
+            customer_index: Index::default(),
+            event_index: Index::default(),
+        }
+    }
+}
+
 /// The API call a change comes from, as events report it in `request`.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
